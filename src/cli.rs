@@ -1,0 +1,116 @@
+//! Command-line arguments. Flags fall back to `KEYLEDGER_*` environment
+//! variables; AWS settings come from the standard AWS environment.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use keyledger_query::OutputFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyledger",
+    version,
+    about = "Audit evidence for AWS KMS key hygiene: ingest CloudTrail into a verifiable ledger, and ask it questions."
+)]
+pub struct Cli {
+    /// Log filter (e.g. `info`, `keyledger=debug`).
+    #[arg(long, global = true, env = "KEYLEDGER_LOG", default_value = "warn")]
+    pub log: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a sample organisation, ingest it, and show what is there.
+    Demo(DemoArgs),
+    /// Write a realistic synthetic organisation's CloudTrail in the S3 delivery layout.
+    Generate(GenerateArgs),
+    /// Read events from sources into the store.
+    Ingest(IngestArgs),
+    /// Run SQL over the store.
+    Query(QueryArgs),
+    /// Recheck every hash of the store and its commit chain (exit 3 on tampering).
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    /// Store location: a directory.
+    #[arg(long, env = "KEYLEDGER_STORE")]
+    pub store: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The head hash recorded earlier (e.g. in a report): fail if the chain
+    /// no longer ends there (commits removed or rewritten).
+    #[arg(long)]
+    pub expect_head: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the demo keeps its sample corpus and store.
+    #[arg(long, default_value = "keyledger-data")]
+    pub data: PathBuf,
+    /// Days of traffic to generate.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Events per day.
+    #[arg(long, default_value_t = 20_000)]
+    pub scale: u64,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Output directory (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Days of full traffic (key histories reach further back).
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Events per day (approximate).
+    #[arg(long, default_value_t = 20_000)]
+    pub scale: u64,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Last day of the corpus is the day before this date (YYYY-MM-DD); default today (UTC).
+    #[arg(long)]
+    pub end: Option<chrono::NaiveDate>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// CloudTrail public keys (ListPublicKeys JSON, or PEM): check digest signatures.
+    #[arg(long)]
+    pub trail_public_keys: Option<PathBuf>,
+    /// Files read in parallel (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Where events come from: a file or folder of CloudTrail logs.
+    #[arg(required = true)]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    #[arg(long, default_value = "table")]
+    pub format: OutputFormat,
+    /// Write the result here instead of standard output (required for parquet).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The SQL statement. Tables: cloudtrail.
+    pub sql: String,
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests of the `keyledger` binary.
+
+// Tests fail loudly by design.
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod support;
