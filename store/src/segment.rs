@@ -62,12 +62,40 @@ pub fn time_range(batch: &RecordBatch) -> Option<(i64, i64)> {
     Some((min, max))
 }
 
-/// Read one string column of a segment (e.g. every `event_id`).
+fn is_not_found(e: &parquet::errors::ParquetError) -> bool {
+    matches!(e, parquet::errors::ParquetError::External(inner)
+        if inner.downcast_ref::<object_store::Error>().is_some_and(|e| matches!(e, object_store::Error::NotFound { .. })))
+}
+
+/// Read one string column of a committed segment (e.g. every `event_id`).
+/// A segment whose writer has committed but not yet moved it out of
+/// `_staging/` is read from there.
 pub async fn read_string_column(
     os: Arc<dyn ObjectStore>,
     path: &str,
     column: &str,
     mut each: impl FnMut(&str),
+) -> Result<()> {
+    let staged = crate::layout::staging_path(path);
+    // The writer may move the file between two attempts: look in both
+    // places, and in the final one again.
+    let places = [path, staged.as_ref(), path];
+    let mut last = Ok(());
+    for place in places {
+        last = read_column_at(os.clone(), place, column, &mut each).await;
+        match &last {
+            Err(Error::Parquet { source, .. }) if is_not_found(source) => continue,
+            _ => break,
+        }
+    }
+    last
+}
+
+async fn read_column_at(
+    os: Arc<dyn ObjectStore>,
+    path: &str,
+    column: &str,
+    each: &mut impl FnMut(&str),
 ) -> Result<()> {
     let perr = |source| Error::Parquet {
         path: path.to_owned(),
