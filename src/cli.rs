@@ -32,6 +32,46 @@ pub enum Command {
     Query(QueryArgs),
     /// Recheck every hash of the store and its commit chain (exit 3 on tampering).
     Verify(VerifyArgs),
+    /// Cryptoperiod compliance of every key (PCI DSS v4.0.1 3.7.4).
+    Rotation(RotationArgs),
+    /// Databases, their keys, and their re-key history.
+    Rds(ViewArgs),
+    /// Critical key and trail events, and anomalies.
+    Findings(FindingsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// The instant to describe: a date (end of that day, UTC) or an RFC 3339 time. Default: now.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    #[arg(long, default_value = "table")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RotationArgs {
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// Cryptoperiod policy in days (90, 180 and 365 are common).
+    #[arg(long, default_value_t = 365)]
+    pub policy_days: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Only findings first seen at or after this (date or RFC 3339).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only findings first seen before this (a date means the end of that day).
+    #[arg(long)]
+    pub until: Option<String>,
+    #[arg(long, default_value = "table")]
+    pub format: OutputFormat,
 }
 
 #[derive(Debug, Args)]
@@ -97,7 +137,8 @@ pub struct IngestArgs {
     /// Files read in parallel (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Where events come from: a file or folder of CloudTrail logs.
+    /// Where events come from: a file or folder of CloudTrail logs, or
+    /// kms://REGION for a snapshot of the region's KMS keys.
     #[arg(required = true)]
     pub sources: Vec<String>,
 }

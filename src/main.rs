@@ -10,6 +10,7 @@ mod cli;
 mod demo;
 mod generate;
 mod pipeline;
+mod views;
 
 use std::{io::Write, process::ExitCode};
 
@@ -55,6 +56,9 @@ async fn run(command: Command) -> Result<u8> {
         Command::Ingest(args) => pipeline::ingest(args).await,
         Command::Query(args) => query(args).await,
         Command::Verify(args) => verify(&args).await,
+        Command::Rotation(args) => views::rotation(args).await,
+        Command::Rds(args) => views::rds(args).await,
+        Command::Findings(args) => views::findings(args).await,
     }
 }
 

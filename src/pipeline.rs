@@ -11,7 +11,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use keyledger_ingest::{
     Source,
     digest::{IntegrityReport, load_public_keys},
-    source::file::{FileOptions, FileSource},
+    source::{
+        file::{FileOptions, FileSource},
+        kms::KmsSource,
+    },
 };
 use keyledger_store::{QuarantineRecord, Store, WriterOptions};
 
@@ -50,9 +53,14 @@ pub struct IngestSummary {
 }
 
 /// Open a source from its command-line form.
-fn open_source(spec: &str, args: &IngestArgs) -> Result<Box<dyn Source>> {
+async fn open_source(spec: &str, args: &IngestArgs) -> Result<Box<dyn Source>> {
+    if let Some(region) = spec.strip_prefix("kms://") {
+        return Ok(Box::new(
+            KmsSource::connect(region.trim_end_matches('/')).await?,
+        ));
+    }
     if let Some((scheme, _)) = spec.split_once("://") {
-        bail!("unsupported source scheme {scheme}:// in {spec:?}: give a file or folder path");
+        bail!("unsupported source scheme {scheme}:// in {spec:?}: give a path or kms://REGION");
     }
     let public_keys = match &args.trail_public_keys {
         Some(p) => Some(load_public_keys(p)?),
@@ -157,7 +165,7 @@ pub async fn ingest(args: IngestArgs) -> Result<u8> {
     let store = Store::open(&args.store.store)?;
     let mut code = 0;
     for spec in &args.sources {
-        let mut source = open_source(spec, &args)?;
+        let mut source = open_source(spec, &args).await?;
         let bar = progress_bar("ingesting");
         let s = run_source(&store, source.as_mut(), &bar).await?;
         bar.finish_and_clear();

@@ -18,6 +18,8 @@ pub enum Error {
     NotFound { path: PathBuf },
     #[error("public keys in {path}: {reason}")]
     PublicKeys { path: PathBuf, reason: String },
+    #[error("{origin}: {reason}")]
+    Source { origin: String, reason: String },
     #[error("ingest worker stopped unexpectedly: {0}")]
     Worker(String),
 }

@@ -6,14 +6,24 @@
 //! per-segment time ranges and date partitions before any file is opened,
 //! and row groups pruned by Parquet statistics after.
 //!
-//! The CLI, the web reports and ad-hoc SQL all go through the same session,
-//! so they can never disagree.
+//! Every session also has the views [`views::View`]: `key_state`,
+//! `rotation_compliance`, `rds_keys`, `rds_snapshots` and `findings`,
+//! computed from the same tables and tuned by `SET keyledger.policy_days`
+//! and `SET keyledger.as_of`. The CLI, the web reports and ad-hoc SQL all go
+//! through the same session, so they can never disagree.
 
+mod columns;
+pub mod config;
 mod error;
+pub mod findings;
 pub mod format;
+pub mod keys;
+pub mod rds;
 mod session;
 pub mod table;
+pub mod views;
 
+pub use config::KeyledgerConfig;
 pub use error::{Error, Result};
 pub use format::OutputFormat;
 pub use session::Ledger;

@@ -8,7 +8,11 @@ use datafusion::{
 use keyledger_schemas::Stream;
 use keyledger_store::{Snapshot, Store};
 
-use crate::{Result, table::LedgerTable};
+use crate::{
+    KeyledgerConfig, Result,
+    table::LedgerTable,
+    views::{Derived, View, ViewTable},
+};
 
 /// The URL under which the store's object store is registered.
 const STORE_URL: &str = "keyledger://store/";
@@ -18,6 +22,14 @@ const STORE_URL: &str = "keyledger://store/";
 pub struct Ledger {
     ctx: SessionContext,
     snapshot: Arc<Snapshot>,
+    derived: Arc<Derived>,
+}
+
+fn config() -> SessionConfig {
+    SessionConfig::new()
+        .with_information_schema(true)
+        .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .with_option_extension(KeyledgerConfig::default())
 }
 
 impl std::fmt::Debug for Ledger {
@@ -37,21 +49,28 @@ impl Ledger {
 
     /// A session on a given snapshot.
     pub fn at(store: &Store, snapshot: Snapshot) -> Result<Ledger> {
-        let config = SessionConfig::new()
-            .with_information_schema(true)
-            .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
-        let ctx = SessionContext::new_with_config(config);
         let url = ObjectStoreUrl::parse(STORE_URL)?;
-        ctx.register_object_store(url.as_ref(), store.object_store().clone());
-        for stream in Stream::ALL {
-            ctx.register_table(
-                stream.name(),
-                Arc::new(LedgerTable::new(stream, &snapshot, url.clone())),
-            )?;
+        let tables = |ctx: &SessionContext| -> Result<()> {
+            ctx.register_object_store(url.as_ref(), store.object_store().clone());
+            for stream in Stream::ALL {
+                let table = LedgerTable::new(stream, &snapshot, url.clone());
+                ctx.register_table(stream.name(), Arc::new(table))?;
+            }
+            Ok(())
+        };
+        // The views compute from a session of their own over the same tables.
+        let base = SessionContext::new_with_config(config());
+        tables(&base)?;
+        let derived = Arc::new(Derived::new(base));
+        let ctx = SessionContext::new_with_config(config());
+        tables(&ctx)?;
+        for view in View::ALL {
+            ctx.register_table(view.name(), Arc::new(ViewTable::new(view, derived.clone())))?;
         }
         Ok(Ledger {
             ctx,
             snapshot: Arc::new(snapshot),
+            derived,
         })
     }
 
@@ -61,6 +80,22 @@ impl Ledger {
 
     pub fn snapshot(&self) -> &Snapshot {
         &self.snapshot
+    }
+
+    /// The views' shared state (key timelines, RDS events, findings).
+    pub fn derived(&self) -> &Arc<Derived> {
+        &self.derived
+    }
+
+    /// Set a `keyledger.*` option for this session (as `SET` does).
+    pub fn set(&self, name: &str, value: &str) -> Result<()> {
+        self.ctx
+            .state_ref()
+            .write()
+            .config_mut()
+            .options_mut()
+            .set(&format!("keyledger.{name}"), value)?;
+        Ok(())
     }
 
     pub async fn sql(&self, sql: &str) -> Result<DataFrame> {

@@ -11,14 +11,16 @@ pub const PARTITION_COLUMN: &str = "date";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Stream {
     CloudTrail,
+    KmsInventory,
 }
 
 impl Stream {
-    pub const ALL: [Stream; 1] = [Stream::CloudTrail];
+    pub const ALL: [Stream; 2] = [Stream::CloudTrail, Stream::KmsInventory];
 
     pub fn name(self) -> &'static str {
         match self {
             Stream::CloudTrail => "cloudtrail",
+            Stream::KmsInventory => "kms_inventory",
         }
     }
 
@@ -26,6 +28,7 @@ impl Stream {
     pub fn file_schema(self) -> SchemaRef {
         match self {
             Stream::CloudTrail => crate::cloudtrail::schema(),
+            Stream::KmsInventory => crate::kms_inventory::schema(),
         }
     }
 
@@ -33,6 +36,7 @@ impl Stream {
     pub fn schema_version(self) -> u32 {
         match self {
             Stream::CloudTrail => crate::cloudtrail::SCHEMA_VERSION,
+            Stream::KmsInventory => crate::kms_inventory::SCHEMA_VERSION,
         }
     }
 
@@ -49,7 +53,7 @@ impl fmt::Display for Stream {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown stream {0:?} (known: cloudtrail)")]
+#[error("unknown stream {0:?} (known: cloudtrail, kms_inventory)")]
 pub struct UnknownStream(pub String);
 
 impl FromStr for Stream {

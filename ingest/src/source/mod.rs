@@ -1,6 +1,7 @@
 //! The seam between inputs and the store: [`Source`] and what it yields.
 
 pub mod file;
+pub mod kms;
 
 use arrow::array::RecordBatch;
 use keyledger_schemas::Stream;
