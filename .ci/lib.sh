@@ -17,3 +17,21 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 }
+
+# A TCP port nobody listens on, on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Wait (up to 60 s) until something listens on 127.0.0.1:$1.
+wait_for_port() {
+  for _ in $(seq 1 120); do
+    if python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$1)))" 2>/dev/null; then
+      echo "$2 is up on 127.0.0.1:$1"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "$2 did not start on 127.0.0.1:$1" >&2
+  return 1
+}

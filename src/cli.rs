@@ -137,6 +137,9 @@ pub struct IngestArgs {
     /// Files read in parallel (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Attempts per AWS API call (throttling and transient errors are retried with backoff).
+    #[arg(long, env = "AWS_MAX_ATTEMPTS", default_value_t = 10)]
+    pub aws_max_attempts: u32,
     /// Where events come from: a file or folder of CloudTrail logs, or
     /// kms://REGION for a snapshot of the region's KMS keys.
     #[arg(required = true)]

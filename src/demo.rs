@@ -2,13 +2,14 @@
 //! ingest it into a local store, and show what is there.
 
 use anyhow::Result;
-use keyledger_query::{Ledger, OutputFormat, format::ResultWriter};
+use keyledger_query::{Ledger, OutputFormat};
 use keyledger_store::Store;
 
 use crate::{
-    cli::DemoArgs,
+    cli::{DemoArgs, FindingsArgs, RotationArgs, StoreArg, ViewArgs},
     generate,
     pipeline::{self, progress_bar},
+    views,
 };
 
 const QUERIES: &[(&str, &str)] = &[
@@ -21,13 +22,6 @@ const QUERIES: &[(&str, &str)] = &[
         "SELECT principal_arn, event_name, count(*) AS calls, count(DISTINCT key_arn) AS keys \
          FROM cloudtrail WHERE event_source = 'kms.amazonaws.com' AND key_arn IS NOT NULL \
          GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10",
-    ),
-    (
-        "Key management events",
-        "SELECT event_time, event_name, key_arn, principal_arn FROM cloudtrail \
-         WHERE event_name IN ('DisableKeyRotation','ScheduleKeyDeletion','CancelKeyDeletion','DisableKey',\
-         'EnableKey','RotateKeyOnDemand','PutKeyPolicy','StopLogging','PutEventSelectors') \
-         ORDER BY event_time DESC LIMIT 12",
     ),
 ];
 
@@ -61,19 +55,39 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         },
         trail_public_keys: Some(sample.join(generate::PUBLIC_KEY_FILE)),
         threads: None,
+        aws_max_attempts: 10,
         sources: vec![sample.to_string_lossy().into_owned()],
     })
     .await?;
     let ledger = Ledger::open(&store).await?;
     for (title, sql) in QUERIES {
         println!("\n== {title}\n{sql}\n");
-        let batches = ledger.query(sql).await?;
-        let mut w = ResultWriter::new(OutputFormat::Table, batches[0].schema(), std::io::stdout())?;
-        for b in &batches {
-            w.write(b)?;
-        }
-        w.finish()?;
+        views::print(&ledger, sql, OutputFormat::Table).await?;
     }
+    let store_arg = || StoreArg {
+        store: store_dir.to_string_lossy().into_owned(),
+    };
+    let view = || ViewArgs {
+        store: store_arg(),
+        as_of: None,
+        format: OutputFormat::Table,
+    };
+    println!("\n== Key rotation compliance (keyledger rotation, 365-day policy)\n");
+    views::rotation(RotationArgs {
+        view: view(),
+        policy_days: 365,
+    })
+    .await?;
+    println!("\n== Findings (keyledger findings)\n");
+    views::findings(FindingsArgs {
+        store: store_arg(),
+        since: None,
+        until: None,
+        format: OutputFormat::Table,
+    })
+    .await?;
+    println!("\n== Databases and their keys (keyledger rds)\n");
+    views::rds(view()).await?;
     println!(
         "\nStore: {} ({} commits, {} events). Try:\n  keyledger query --store {} \"SELECT event_name, count(*) FROM cloudtrail GROUP BY 1 ORDER BY 2 DESC\"\n  keyledger verify --store {}",
         store_dir.display(),

@@ -56,7 +56,7 @@ pub struct IngestSummary {
 async fn open_source(spec: &str, args: &IngestArgs) -> Result<Box<dyn Source>> {
     if let Some(region) = spec.strip_prefix("kms://") {
         return Ok(Box::new(
-            KmsSource::connect(region.trim_end_matches('/')).await?,
+            KmsSource::connect(region.trim_end_matches('/'), args.aws_max_attempts).await?,
         ));
     }
     if let Some((scheme, _)) = spec.split_once("://") {
@@ -126,8 +126,9 @@ pub async fn run_source(
         let s = source.stats();
         let secs = started.elapsed().as_secs_f64().max(0.001);
         bar.set_message(format!(
-            "{} files, {} events ({:.0}/s), {:.0} MB, {} quarantined",
+            "{} {}, {} events ({:.0}/s), {:.0} MB, {} quarantined",
             s.objects,
+            source.unit(),
             s.records,
             s.records as f64 / secs,
             s.bytes as f64 / 1e6,
@@ -170,8 +171,9 @@ pub async fn ingest(args: IngestArgs) -> Result<u8> {
         let s = run_source(&store, source.as_mut(), &bar).await?;
         bar.finish_and_clear();
         eprintln!(
-            "{spec}: read {} files ({:.1} MB) and {} records in {:.1}s ({:.0} records/s); stored {} new events, {} already stored, {} quarantined{}",
+            "{spec}: read {} {} ({:.1} MB) and {} records in {:.1}s ({:.0} records/s); stored {} new events, {} already stored, {} quarantined{}",
             s.objects,
+            source.unit(),
             s.bytes as f64 / 1e6,
             s.records,
             s.seconds,

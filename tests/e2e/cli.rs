@@ -204,10 +204,34 @@ fn demo_runs_on_the_embedded_default() {
         0,
     );
     assert!(out.contains("== KMS key use by principal"), "{out}");
-    assert!(
-        out.contains("DisableKeyRotation") || out.contains("ScheduleKeyDeletion"),
-        "{out}"
-    );
+    // Every kind of verdict, the critical events, and the re-keyed database.
+    for expected in [
+        "NON_COMPLIANT",
+        "period_exceeds_policy",
+        "material_overdue",
+        "rotation_disabled",
+        "UNKNOWN",
+        "COMPLIANT",
+        "asymmetric",
+        "hmac",
+        "imported_material",
+        "custom_key_store",
+        "disabled",
+        "pending_deletion",
+        "key_deletion_scheduled",
+        "key_rotation_disabled",
+        "key_policy_public",
+        "trail_stopped",
+        "kms_events_excluded",
+        "rds_unencrypted",
+        "rds_snapshot_public",
+        "legacy-db-v2",
+    ] {
+        assert!(
+            out.contains(expected),
+            "demo output lacks {expected}:\n{out}"
+        );
+    }
     assert!(err.contains("stored"), "{err}");
     // A second run reuses the sample and stores nothing new.
     let (_, err) = run(

@@ -4,4 +4,6 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod kms;
+mod moto;
 mod support;

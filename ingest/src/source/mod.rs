@@ -76,6 +76,11 @@ pub trait Source: Send {
     /// Counters so far.
     fn stats(&self) -> SourceStats;
 
+    /// What [`SourceStats::objects`] counts, for messages ("files", "keys").
+    fn unit(&self) -> &'static str {
+        "files"
+    }
+
     /// Integrity of the input itself (CloudTrail digests), once exhausted.
     fn integrity(&self) -> Option<IntegrityReport> {
         None

@@ -72,13 +72,14 @@ pub struct Settings {
     pub policy_days: u32,
 }
 
-/// Read `keyledger.as_of`: empty is now (to the minute, so repeated queries
-/// share results), a date is the end of that day (UTC), else RFC 3339.
+/// Read `keyledger.as_of`: empty is now (rounded up to the minute, so
+/// repeated queries share results and nothing just stored is left out), a
+/// date is the end of that day (UTC), else RFC 3339.
 pub fn parse_as_of(s: &str) -> std::result::Result<i64, String> {
     let s = s.trim();
     if s.is_empty() {
         let now = chrono::Utc::now().timestamp_micros();
-        return Ok(now - now.rem_euclid(60_000_000));
+        return Ok(now - now.rem_euclid(60_000_000) + 60_000_000);
     }
     if let Some(d) = time::date32_from_str(s) {
         return Ok((i64::from(d) + 1) * 86_400_000_000);

@@ -22,7 +22,7 @@ async fn key_verdicts(
             let v = verdict(&f, s.as_of, s.policy_days);
             (
                 f.key_arn.clone(),
-                (v.status.as_str().to_owned(), f.key_state.clone()),
+                (v.status.as_str().to_owned(), f.key_state),
             )
         })
         .collect())

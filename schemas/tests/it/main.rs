@@ -32,6 +32,11 @@ fn cloudtrail_schema() {
 }
 
 #[test]
+fn kms_inventory_schema() {
+    insta::assert_snapshot!(describe(Stream::KmsInventory));
+}
+
+#[test]
 fn every_stream_has_the_columns_the_store_relies_on() {
     for stream in Stream::ALL {
         let schema = stream.file_schema();
