@@ -36,7 +36,7 @@ pub struct WriterOptions {
 impl Default for WriterOptions {
     fn default() -> Self {
         WriterOptions {
-            flush_bytes: 256 << 20,
+            flush_bytes: 128 << 20,
             writer_id: format!(
                 "{}/{}",
                 std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into()),
