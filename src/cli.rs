@@ -125,6 +125,9 @@ pub struct GenerateArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Inject labelled anomalies of every kind (labels in anomaly-labels.csv); needs --days 14 or more.
+    #[arg(long)]
+    pub anomalies: bool,
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +140,10 @@ pub struct IngestArgs {
     /// Files read in parallel (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Read files as gateway access logs of this format (aws-apigateway, kong,
+    /// apipark, nginx, envoy, litellm); default: detected per file.
+    #[arg(long)]
+    pub gateway_format: Option<keyledger_schemas::gateway::Format>,
     /// Attempts per AWS API call (throttling and transient errors are retried with backoff).
     #[arg(long, env = "AWS_MAX_ATTEMPTS", default_value_t = 10)]
     pub aws_max_attempts: u32,

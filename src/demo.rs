@@ -36,6 +36,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
             seed: args.seed,
             end: chrono::Utc::now().date_naive(),
             threads: pipeline::default_threads(),
+            anomalies: args.days >= 14,
         };
         let bar = progress_bar("generating");
         let s = generate::generate(&opts, &|n| bar.set_message(format!("{n} events")))?;
@@ -56,6 +57,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         trail_public_keys: Some(sample.join(generate::PUBLIC_KEY_FILE)),
         threads: None,
         aws_max_attempts: 10,
+        gateway_format: None,
         sources: vec![sample.to_string_lossy().into_owned()],
     })
     .await?;

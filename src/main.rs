@@ -70,6 +70,7 @@ fn generate_cmd(args: cli::GenerateArgs) -> Result<u8> {
         seed: args.seed,
         end: args.end.unwrap_or_else(|| chrono::Utc::now().date_naive()),
         threads: args.threads.unwrap_or_else(pipeline::default_threads),
+        anomalies: args.anomalies,
     };
     let bar = pipeline::progress_bar("generating");
     let summary = generate::generate(&opts, &|n| bar.set_message(format!("{n} events")))?;

@@ -69,6 +69,7 @@ async fn open_source(spec: &str, args: &IngestArgs) -> Result<Box<dyn Source>> {
     let options = FileOptions {
         threads: args.threads.unwrap_or_else(default_threads),
         public_keys,
+        gateway_format: args.gateway_format,
         ..Default::default()
     };
     Ok(Box::new(FileSource::open(Path::new(spec), options)?))

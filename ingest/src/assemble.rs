@@ -1,7 +1,10 @@
 //! From raw records to chunks: parse each record, collect the good ones into
 //! Arrow batches, set the bad ones aside with the reason.
 
-use keyledger_schemas::{Stream, cloudtrail};
+use keyledger_schemas::{
+    Stream, cloudtrail,
+    gateway::{self, Format},
+};
 
 use crate::{
     Chunk, Quarantined,
@@ -14,6 +17,7 @@ pub const DEFAULT_CHUNK_BYTES: usize = 8 << 20;
 #[derive(Debug)]
 pub struct Assembler {
     builder: cloudtrail::BatchBuilder,
+    gateway: gateway::BatchBuilder,
     quarantine: Vec<Quarantined>,
     max_bytes: usize,
     pub records: u64,
@@ -30,6 +34,7 @@ impl Assembler {
     pub fn new(max_bytes: usize) -> Self {
         Assembler {
             builder: cloudtrail::BatchBuilder::new(),
+            gateway: gateway::BatchBuilder::default(),
             quarantine: Vec::new(),
             max_bytes,
             records: 0,
@@ -45,6 +50,25 @@ impl Assembler {
                 self.records += 1;
             }
             Err(e) => self.reject(origin, position.to_owned(), e.to_string(), raw.as_bytes()),
+        }
+    }
+
+    /// Parse one gateway log line (`line` counts from 1). The format is
+    /// detected from the line unless given.
+    pub fn push_gateway(&mut self, origin: &str, line: u64, raw: &str, format: Option<Format>) {
+        let position = format!("line {line}");
+        let Some(format) = format.or_else(|| gateway::detect(raw)) else {
+            let reason = "not a line of a known gateway log format".to_owned();
+            return self.reject(origin, position, reason, raw.as_bytes());
+        };
+        match gateway::parse_with(format, raw) {
+            Ok(rec) => {
+                let name = origin.rsplit(['/', '\\']).next().unwrap_or(origin);
+                let id = gateway::event_id(format, name, line, raw);
+                self.gateway.push(format, &id, &rec, raw, Some(origin));
+                self.records += 1;
+            }
+            Err(e) => self.reject(origin, position, format!("{format}: {e}"), raw.as_bytes()),
         }
     }
 
@@ -82,11 +106,12 @@ impl Assembler {
     }
 
     pub fn is_full(&self) -> bool {
-        self.builder.raw_bytes() >= self.max_bytes || self.quarantine.len() >= 10_000
+        self.builder.raw_bytes() + self.gateway.raw_bytes() >= self.max_bytes
+            || self.quarantine.len() >= 10_000
     }
 
     pub fn is_empty(&self) -> bool {
-        self.builder.is_empty() && self.quarantine.is_empty()
+        self.builder.is_empty() && self.gateway.is_empty() && self.quarantine.is_empty()
     }
 
     /// What was collected since the last call, as a chunk (without checkpoint).
@@ -99,6 +124,9 @@ impl Assembler {
             chunk
                 .batches
                 .push((Stream::CloudTrail, self.builder.finish()));
+        }
+        if !self.gateway.is_empty() {
+            chunk.batches.push((Stream::Gateway, self.gateway.finish()));
         }
         chunk
     }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use arrow::{
     array::{
-        ArrayRef, BooleanArray, Int32Array, Int64Array, ListBuilder, RecordBatch, StringArray,
-        StringBuilder, TimestampMicrosecondArray,
+        ArrayRef, BooleanArray, Float64Array, Int32Array, Int64Array, ListBuilder, RecordBatch,
+        StringArray, StringBuilder, TimestampMicrosecondArray,
     },
     datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit},
 };
@@ -17,6 +17,7 @@ pub(crate) enum Col {
     Bool(Vec<Option<bool>>),
     Int32(Vec<Option<i32>>),
     Int64(Vec<Option<i64>>),
+    Float64(Vec<Option<f64>>),
     List(Vec<Vec<String>>),
 }
 
@@ -28,6 +29,7 @@ impl Col {
             Col::Bool(_) => DataType::Boolean,
             Col::Int32(_) => DataType::Int32,
             Col::Int64(_) => DataType::Int64,
+            Col::Float64(_) => DataType::Float64,
             Col::List(_) => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
         }
     }
@@ -39,6 +41,7 @@ impl Col {
             Col::Bool(v) => Arc::new(BooleanArray::from(v)),
             Col::Int32(v) => Arc::new(Int32Array::from(v)),
             Col::Int64(v) => Arc::new(Int64Array::from(v)),
+            Col::Float64(v) => Arc::new(Float64Array::from(v)),
             Col::List(v) => {
                 let mut b = ListBuilder::new(StringBuilder::new());
                 for items in v {

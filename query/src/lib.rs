@@ -12,6 +12,7 @@
 //! and `SET keyledger.as_of`. The CLI, the web reports and ad-hoc SQL all go
 //! through the same session, so they can never disagree.
 
+pub mod anomaly;
 mod columns;
 pub mod config;
 mod error;

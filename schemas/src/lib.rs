@@ -1,7 +1,7 @@
 //! keyledger-schemas: the event model at the bottom of keyledger.
 //!
 //! This crate owns the *streams* of the event store (`cloudtrail`,
-//! `kms_inventory`, and later `gateway`), their versioned Arrow schemas, and the
+//! `kms_inventory`, `gateway`), their versioned Arrow schemas, and the
 //! parsers that turn one raw record into one normalised row. It does no I/O
 //! and knows nothing of files, buckets or topics: callers hand it the exact
 //! bytes of one record and get a row (or a [`RecordError`] saying why the
@@ -15,6 +15,7 @@
 
 pub mod cloudtrail;
 mod error;
+pub mod gateway;
 pub mod kms_inventory;
 pub mod lenient;
 mod stream;

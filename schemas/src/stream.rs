@@ -12,15 +12,17 @@ pub const PARTITION_COLUMN: &str = "date";
 pub enum Stream {
     CloudTrail,
     KmsInventory,
+    Gateway,
 }
 
 impl Stream {
-    pub const ALL: [Stream; 2] = [Stream::CloudTrail, Stream::KmsInventory];
+    pub const ALL: [Stream; 3] = [Stream::CloudTrail, Stream::KmsInventory, Stream::Gateway];
 
     pub fn name(self) -> &'static str {
         match self {
             Stream::CloudTrail => "cloudtrail",
             Stream::KmsInventory => "kms_inventory",
+            Stream::Gateway => "gateway",
         }
     }
 
@@ -29,6 +31,7 @@ impl Stream {
         match self {
             Stream::CloudTrail => crate::cloudtrail::schema(),
             Stream::KmsInventory => crate::kms_inventory::schema(),
+            Stream::Gateway => crate::gateway::schema(),
         }
     }
 
@@ -37,6 +40,7 @@ impl Stream {
         match self {
             Stream::CloudTrail => crate::cloudtrail::SCHEMA_VERSION,
             Stream::KmsInventory => crate::kms_inventory::SCHEMA_VERSION,
+            Stream::Gateway => crate::gateway::SCHEMA_VERSION,
         }
     }
 
@@ -53,7 +57,7 @@ impl fmt::Display for Stream {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown stream {0:?} (known: cloudtrail, kms_inventory)")]
+#[error("unknown stream {0:?} (known: cloudtrail, kms_inventory, gateway)")]
 pub struct UnknownStream(pub String);
 
 impl FromStr for Stream {

@@ -5,7 +5,9 @@
 //! `--end` give the same bytes. Days are generated in parallel, each from
 //! its own seeded stream, so the output does not depend on thread timing.
 
+mod anomalies;
 mod events;
+mod gateway;
 mod org;
 mod rng;
 
@@ -47,6 +49,8 @@ pub struct Options {
     /// The corpus ends at 00:00 UTC of this day.
     pub end: NaiveDate,
     pub threads: usize,
+    /// Inject labelled anomalies (needs at least 14 days).
+    pub anomalies: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -67,6 +71,17 @@ struct LogFile {
     sha256: String,
     oldest: DateTime<Utc>,
     newest: DateTime<Utc>,
+}
+
+/// The labels of injected anomalies, next to the corpus (CSV: not read as logs).
+pub const LABELS_FILE: &str = "anomaly-labels.csv";
+
+/// What one day produced.
+#[derive(Debug, Default)]
+struct Day {
+    events: Vec<Generated>,
+    lines: Vec<gateway::Line>,
+    labels: Vec<anomalies::Label>,
 }
 
 struct Ctx<'a> {
@@ -120,7 +135,7 @@ impl Ctx<'_> {
     }
 
     /// Every event of one day (UTC), traffic and management.
-    fn day_events(&self, day: NaiveDate, with_traffic: bool) -> Vec<Generated> {
+    fn day_events(&self, day: NaiveDate, with_traffic: bool) -> Day {
         let start = Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default());
         let mut rng = Rng::new(self.opts.seed, day.num_days_from_ce() as u64);
         let mut out = Vec::new();
@@ -131,7 +146,10 @@ impl Ctx<'_> {
             }
         }
         if !with_traffic {
-            return out;
+            return Day {
+                events: out,
+                ..Default::default()
+            };
         }
         let weekday = day.weekday().num_days_from_monday();
         let scale = self.opts.scale as f64;
@@ -170,7 +188,48 @@ impl Ctx<'_> {
                 }
             }
         }
-        out
+        // Gateways and anomalies draw from streams of their own, so that
+        // adding them leaves the CloudTrail traffic of a seed unchanged.
+        let mut grng = Rng::new(self.opts.seed ^ 0x6A7E, day.num_days_from_ce() as u64);
+        let mut lines = gateway::day(&mut grng, start, weekday, scale * 0.2);
+        let mut labels = Vec::new();
+        if self.opts.anomalies {
+            let mut arng = Rng::new(self.opts.seed ^ 0xA407, day.num_days_from_ce() as u64);
+            let before_end = (self.end - start).num_days();
+            let inj = anomalies::inject(
+                self.org,
+                &mut arng,
+                start,
+                before_end,
+                scale,
+                self.total_weight,
+            );
+            out.extend(inj.events);
+            lines.extend(inj.lines);
+            labels = inj.labels;
+        }
+        Day {
+            events: out,
+            lines,
+            labels,
+        }
+    }
+
+    /// Gateway lines into their files (each file belongs to one day).
+    fn write_gateway(&self, mut lines: Vec<gateway::Line>) -> Result<()> {
+        lines.sort_by(|a, b| (&a.file, a.time).cmp(&(&b.file, b.time)));
+        let mut i = 0;
+        while i < lines.len() {
+            let file = &lines[i].file;
+            let mut body = String::new();
+            while i < lines.len() && &lines[i].file == file {
+                body.push_str(&lines[i].text);
+                body.push('\n');
+                i += 1;
+            }
+            write_file(&self.opts.out.join("gateway").join(file), body.as_bytes())?;
+        }
+        Ok(())
     }
 
     /// Group a day's events into 5-minute delivery files and write them.
@@ -304,6 +363,11 @@ impl Ctx<'_> {
 
 /// Generate the corpus. `progress` is called with the events written so far.
 pub fn generate(opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summary> {
+    if opts.anomalies && opts.days < 14 {
+        anyhow::bail!(
+            "--anomalies needs --days 14 or more: detectors learn from a week of history first"
+        );
+    }
     let org = Org::new(opts.seed);
     let end = Utc.from_utc_datetime(&opts.end.and_hms_opt(0, 0, 0).unwrap_or_default());
     let total_weight = org.flows.iter().flatten().map(|f| f.weight).sum::<f64>()
@@ -335,6 +399,7 @@ pub fn generate(opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summa
 
     let next = AtomicUsize::new(0);
     let logs = Mutex::new(Vec::new());
+    let labels = Mutex::new(Vec::new());
     let failure = Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..opts.threads.max(1) {
@@ -344,8 +409,18 @@ pub fn generate(opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summa
                     let Some((day, traffic)) = days.get(i) else {
                         break;
                     };
-                    let evs = ctx.day_events(*day, *traffic);
-                    match ctx.write_day(*day, evs) {
+                    let Day {
+                        events,
+                        lines,
+                        labels: found,
+                    } = ctx.day_events(*day, *traffic);
+                    if let Ok(mut l) = labels.lock() {
+                        l.extend(found);
+                    }
+                    let written = ctx
+                        .write_gateway(lines)
+                        .and_then(|()| ctx.write_day(*day, events));
+                    match written {
                         Ok(files) => {
                             let in_window: Vec<_> = files
                                 .into_iter()
@@ -372,6 +447,16 @@ pub fn generate(opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summa
     }
     let logs = logs.into_inner().unwrap_or_default();
     let digest_files = ctx.write_digests(logs)?;
+    let mut labels = labels.into_inner().unwrap_or_default();
+    if opts.anomalies {
+        labels.sort_by_key(|l: &anomalies::Label| l.start);
+        let mut csv = format!("{}\n", anomalies::Label::CSV_HEADER);
+        for l in &labels {
+            csv.push_str(&l.csv());
+            csv.push('\n');
+        }
+        write_file(&opts.out.join(LABELS_FILE), csv.as_bytes())?;
+    }
     Ok(Summary {
         log_files: ctx.files.load(Ordering::Relaxed),
         digest_files,

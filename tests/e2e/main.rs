@@ -2,7 +2,10 @@
 
 // Tests fail loudly by design.
 #![allow(clippy::unwrap_used)]
+// Measured figures (precision, recall) are reported on stderr.
+#![allow(clippy::print_stderr)]
 
+mod anomalies;
 mod cli;
 mod kms;
 mod moto;

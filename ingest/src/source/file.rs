@@ -14,6 +14,7 @@ use std::{
     thread,
 };
 
+use keyledger_schemas::gateway::{self, Format};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
@@ -34,6 +35,9 @@ pub struct FileOptions {
     pub chunk_bytes: usize,
     /// CloudTrail public keys: when set, digest signatures are checked.
     pub public_keys: Option<PublicKeys>,
+    /// Read every file as gateway logs of this format (default: detect
+    /// CloudTrail or a gateway format per file and line).
+    pub gateway_format: Option<Format>,
 }
 
 impl Default for FileOptions {
@@ -42,6 +46,7 @@ impl Default for FileOptions {
             threads: thread::available_parallelism().map_or(2, |n| n.get()),
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             public_keys: None,
+            gateway_format: None,
         }
     }
 }
@@ -90,10 +95,10 @@ fn kind_of(path: &Path) -> Kind {
     }
     let lower = name.to_ascii_lowercase();
     let base = lower.strip_suffix(".gz").unwrap_or(&lower);
-    let is_json = [".json", ".jsonl", ".ndjson"]
+    let is_log = [".json", ".jsonl", ".ndjson", ".log"]
         .iter()
         .any(|e| base.ends_with(e));
-    if !is_json {
+    if !is_log {
         Kind::Skip
     } else if digest::is_digest_path(&full) {
         Kind::Digest
@@ -149,6 +154,7 @@ impl FileSource {
             let work_rx = Arc::clone(&work_rx);
             let tx = tx.clone();
             let chunk_bytes = options.chunk_bytes;
+            let gateway_format = options.gateway_format;
             thread::spawn(move || {
                 // One assembler per worker, across files: chunks stay near
                 // `chunk_bytes` even when files are small (CloudTrail
@@ -158,7 +164,7 @@ impl FileSource {
                     // The lock is held only to take the next path.
                     let next = work_rx.lock().map(|rx| rx.recv());
                     let Ok(Ok(path)) = next else { break };
-                    if read_file(&path, &mut asm, &tx).is_err() {
+                    if read_file(&path, gateway_format, &mut asm, &tx).is_err() {
                         return; // receiver gone: the run is over
                     }
                 }
@@ -182,7 +188,89 @@ type Sent = std::result::Result<(), mpsc::error::SendError<Msg>>;
 
 /// Read one file into `asm`, sending chunks as they fill. Errs only when
 /// the receiver is gone.
-fn read_file(path: &Path, asm: &mut Assembler, tx: &mpsc::Sender<Msg>) -> Sent {
+/// Does the start of a file look like CloudTrail rather than a gateway log?
+fn looks_like_cloudtrail(head: &[u8]) -> bool {
+    let h = String::from_utf8_lossy(head);
+    [
+        "\"Records\"",
+        "\"eventVersion\"",
+        "\"eventTime\"",
+        "\"CloudTrailEvent\"",
+    ]
+    .iter()
+    .any(|k| h.contains(k))
+}
+
+/// Read a gateway log, line by line.
+fn read_gateway(
+    path: &Path,
+    input: decode::Decoded,
+    format: Option<Format>,
+    (records_before, quarantined_before): (u64, u64),
+    asm: &mut Assembler,
+    tx: &mpsc::Sender<Msg>,
+) -> Sent {
+    let origin = path.display().to_string();
+    let mut stats = SourceStats {
+        objects: 1,
+        ..Default::default()
+    };
+    let mut reader = input;
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    // A file is one format: the first line that names one decides.
+    let mut file_format = format;
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                asm.reject(
+                    &origin,
+                    format!("after line {line_no}"),
+                    format!("unreadable input: {e}"),
+                    &[],
+                );
+                break;
+            }
+        }
+        line_no += 1;
+        let Ok(line) = std::str::from_utf8(&buf) else {
+            asm.reject(
+                &origin,
+                format!("line {line_no}"),
+                "not valid UTF-8".into(),
+                &buf,
+            );
+            continue;
+        };
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        if file_format.is_none() {
+            file_format = gateway::detect(line);
+        }
+        asm.push_gateway(&origin, line_no, line, file_format);
+        if asm.is_full() {
+            tx.blocking_send(Msg::Chunk(asm.take()))?;
+        }
+    }
+    stats.records = asm.records - records_before;
+    stats.quarantined = asm.quarantined - quarantined_before;
+    if let Ok((_, bytes)) = decode::finish(reader) {
+        stats.bytes = bytes;
+    }
+    tx.blocking_send(Msg::Stats(stats))
+}
+
+fn read_file(
+    path: &Path,
+    gateway_format: Option<Format>,
+    asm: &mut Assembler,
+    tx: &mpsc::Sender<Msg>,
+) -> Sent {
     let origin = path.display().to_string();
     let mut stats = SourceStats::default();
     let kind = kind_of(path);
@@ -210,6 +298,23 @@ fn read_file(path: &Path, asm: &mut Assembler, tx: &mpsc::Sender<Msg>) -> Sent {
     };
     if kind == Kind::Digest || looks_like_digest(&head) {
         return read_digest(path, input, asm, tx);
+    }
+    let first_line = String::from_utf8_lossy(&head);
+    let first_line = first_line
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    let gateway = gateway_format.is_some()
+        || (!looks_like_cloudtrail(&head) && gateway::detect(first_line).is_some());
+    if gateway {
+        return read_gateway(
+            path,
+            input,
+            gateway_format,
+            (records_before, quarantined_before),
+            asm,
+            tx,
+        );
     }
     let mut reader = RecordReader::new(input);
     for item in &mut reader {

@@ -6,6 +6,7 @@
 
 mod digest;
 mod fixtures;
+mod gateway;
 mod golden;
 mod streaming;
 mod support;

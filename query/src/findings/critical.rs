@@ -131,6 +131,9 @@ impl Row {
             evidence,
             controls: controls.to_vec(),
             detail,
+            observed: None,
+            expected: None,
+            score: None,
         }
     }
 

@@ -51,6 +51,10 @@ pub struct Finding {
     /// `PCI-DSS-4.0.1:3.7.4`, `SOC2:CC6.1`, …
     pub controls: Vec<&'static str>,
     pub detail: String,
+    /// For anomalies: what was seen, what was expected, how unusual.
+    pub observed: Option<i64>,
+    pub expected: Option<f64>,
+    pub score: Option<f64>,
 }
 
 /// A stable id: the same evidence gives the same finding id on every run.
@@ -102,5 +106,17 @@ pub fn to_batch(rows: &[Finding]) -> RecordBatch {
         ("region", t(&|r| r.region.clone())),
         ("source_ip", t(&|r| r.source_ip.clone())),
         ("detail", t(&|r| Some(r.detail.clone()))),
+        (
+            "observed",
+            Col::Int64(rows.iter().map(|r| r.observed).collect()),
+        ),
+        (
+            "expected",
+            Col::Float64(rows.iter().map(|r| r.expected).collect()),
+        ),
+        (
+            "score",
+            Col::Float64(rows.iter().map(|r| r.score).collect()),
+        ),
     ])
 }

@@ -3,12 +3,14 @@ use arrow::array::RecordBatch;
 use super::{Derived, Settings};
 use crate::{Result, findings::to_batch};
 
-/// Every finding first seen before the instant, newest first.
+/// Every finding (critical events and anomalies) first seen before the
+/// instant, newest first.
 pub(super) async fn findings(d: &Derived, s: Settings) -> Result<RecordBatch> {
-    let mut rows: Vec<_> = d
-        .event_findings()
-        .await?
+    let critical = d.event_findings().await?;
+    let anomalies = d.anomalies(s.anomaly).await?;
+    let mut rows: Vec<_> = critical
         .iter()
+        .chain(anomalies.iter())
         .filter(|f| f.first_seen < s.as_of)
         .cloned()
         .collect();

@@ -28,6 +28,7 @@ use tokio::sync::OnceCell;
 
 use crate::{
     Result,
+    anomaly::AnomalyConfig,
     config::KeyledgerConfig,
     findings::Finding,
     keys::{KeyTimeline, load_timelines},
@@ -70,6 +71,7 @@ pub struct Settings {
     /// Microseconds since the epoch (exclusive bound on events).
     pub as_of: i64,
     pub policy_days: u32,
+    pub anomaly: AnomalyConfig,
 }
 
 /// Read `keyledger.as_of`: empty is now (rounded up to the minute, so
@@ -101,6 +103,7 @@ impl Settings {
         Ok(Settings {
             as_of,
             policy_days: cfg.policy_days,
+            anomaly: AnomalyConfig::from(&cfg),
         })
     }
 }
@@ -112,6 +115,7 @@ pub struct Derived {
     timelines: OnceCell<Arc<Vec<KeyTimeline>>>,
     rds: OnceCell<Arc<RdsEvents>>,
     events: OnceCell<Arc<Vec<Finding>>>,
+    anomalies: Mutex<HashMap<AnomalyConfig, Arc<Vec<Finding>>>>,
     cache: Mutex<HashMap<(View, Settings), RecordBatch>>,
 }
 
@@ -128,6 +132,7 @@ impl Derived {
             timelines: OnceCell::new(),
             rds: OnceCell::new(),
             events: OnceCell::new(),
+            anomalies: Mutex::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -156,6 +161,23 @@ impl Derived {
             })
             .await
             .cloned()
+    }
+
+    /// Anomaly findings for these tunables, memoised.
+    pub async fn anomalies(&self, cfg: AnomalyConfig) -> Result<Arc<Vec<Finding>>> {
+        if let Some(found) = self
+            .anomalies
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&cfg).cloned())
+        {
+            return Ok(found);
+        }
+        let found = Arc::new(crate::anomaly::detect(&self.base, &cfg).await?);
+        if let Ok(mut m) = self.anomalies.lock() {
+            m.insert(cfg, found.clone());
+        }
+        Ok(found)
     }
 
     /// The view's rows for the settings, memoised.
@@ -199,6 +221,7 @@ impl ViewTable {
                 Settings {
                     as_of: 0,
                     policy_days: 0,
+                    anomaly: AnomalyConfig::default(),
                 },
             )
             .schema(),

@@ -5,6 +5,8 @@
 // Tests fail loudly by design.
 #![allow(clippy::unwrap_used)]
 
+mod gateway;
+
 use keyledger_schemas::Stream;
 
 fn describe(stream: Stream) -> String {
