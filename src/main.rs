@@ -76,11 +76,12 @@ fn generate_cmd(args: cli::GenerateArgs) -> Result<u8> {
     let summary = generate::generate(&opts, &|n| bar.set_message(format!("{n} events")))?;
     bar.finish_and_clear();
     eprintln!(
-        "wrote {} events in {} log files and {} digest files ({:.1} MB uncompressed) to {}",
+        "wrote {} events in {} log files and {} digest files ({:.1} MB uncompressed), and {} gateway log lines, to {}",
         summary.events,
         summary.log_files,
         summary.digest_files,
         summary.bytes as f64 / 1e6,
+        summary.gateway_lines,
         opts.out.display()
     );
     eprintln!(

@@ -59,6 +59,8 @@ pub struct Summary {
     pub digest_files: u64,
     pub events: u64,
     pub bytes: u64,
+    /// Gateway access-log lines (under `gateway/`).
+    pub gateway_lines: u64,
 }
 
 /// A delivered log file, as its digest lists it.
@@ -93,6 +95,7 @@ struct Ctx<'a> {
     events: AtomicU64,
     bytes: AtomicU64,
     files: AtomicU64,
+    gateway_lines: AtomicU64,
 }
 
 fn prefix(org: &Org, account: usize) -> String {
@@ -217,6 +220,8 @@ impl Ctx<'_> {
 
     /// Gateway lines into their files (each file belongs to one day).
     fn write_gateway(&self, mut lines: Vec<gateway::Line>) -> Result<()> {
+        self.gateway_lines
+            .fetch_add(lines.len() as u64, Ordering::Relaxed);
         lines.sort_by(|a, b| (&a.file, a.time).cmp(&(&b.file, b.time)));
         let mut i = 0;
         while i < lines.len() {
@@ -380,6 +385,7 @@ pub fn generate(opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summa
         events: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
         files: AtomicU64::new(0),
+        gateway_lines: AtomicU64::new(0),
     };
 
     // Full traffic for the window; before it, only the days with management events.
@@ -462,5 +468,6 @@ pub fn generate(opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<Summa
         digest_files,
         events: ctx.events.load(Ordering::Relaxed),
         bytes: ctx.bytes.load(Ordering::Relaxed),
+        gateway_lines: ctx.gateway_lines.load(Ordering::Relaxed),
     })
 }

@@ -2,7 +2,8 @@ use std::io::{Read, Write};
 
 use crate::support::{keyledger, number_after, p, run, tree_hashes};
 
-fn generate(out: &std::path::Path, seed: &str) -> u64 {
+/// Generate a small corpus; returns its CloudTrail events and gateway log lines.
+fn generate(out: &std::path::Path, seed: &str) -> (u64, u64) {
     let (_, err) = run(
         &[
             "generate",
@@ -19,7 +20,10 @@ fn generate(out: &std::path::Path, seed: &str) -> u64 {
         ],
         0,
     );
-    number_after(&err, "wrote")
+    (
+        number_after(&err, "wrote"),
+        number_after(&err, "uncompressed), and"),
+    )
 }
 
 #[test]
@@ -27,8 +31,8 @@ fn generate_ingest_query_verify() {
     let dir = tempfile::tempdir().unwrap();
     let sample = dir.path().join("sample");
     let store = dir.path().join("store");
-    let events = generate(&sample, "1");
-    assert!(events > 4000, "{events}");
+    let (events, lines) = generate(&sample, "1");
+    assert!(events > 4000 && lines > 500, "{events} {lines}");
     let keys = sample.join("trail-public-keys.pem");
 
     let (_, err) = run(
@@ -42,7 +46,7 @@ fn generate_ingest_query_verify() {
         ],
         0,
     );
-    assert_eq!(number_after(&err, "stored"), events, "{err}");
+    assert_eq!(number_after(&err, "stored"), events + lines, "{err}");
     assert!(err.contains(" 0 quarantined"), "{err}");
     let digests = number_after(&err, "digests:");
     assert!(
@@ -68,7 +72,7 @@ fn generate_ingest_query_verify() {
     // Ingesting again stores nothing new.
     let (_, err) = run(&["ingest", "--store", p(&store), p(&sample)], 0);
     assert_eq!(number_after(&err, "stored"), 0, "{err}");
-    assert_eq!(number_after(&err, "new events,"), events, "{err}");
+    assert_eq!(number_after(&err, "new events,"), events + lines, "{err}");
 
     let (out, _) = run(&["verify", "--store", p(&store)], 0);
     assert!(out.starts_with("ok: 2 commits"), "{out}");
