@@ -14,7 +14,12 @@ use keyledger_query::OutputFormat;
 )]
 pub struct Cli {
     /// Log filter (e.g. `info`, `keyledger=debug`).
-    #[arg(long, global = true, env = "KEYLEDGER_LOG", default_value = "warn")]
+    #[arg(
+        long,
+        global = true,
+        env = "KEYLEDGER_LOG",
+        default_value = "warn,keyledger::access=info"
+    )]
     pub log: String,
     #[command(subcommand)]
     pub command: Command,
@@ -38,6 +43,38 @@ pub enum Command {
     Rds(ViewArgs),
     /// Critical key and trail events, and anomalies.
     Findings(FindingsArgs),
+    /// Serve the web reports and the API.
+    Serve(ServeArgs),
+    /// Make an API token for the config file.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "KEYLEDGER_LISTEN")]
+    pub listen: Option<String>,
+    /// Config file (TOML): tokens, limits, organisation.
+    #[arg(long, env = "KEYLEDGER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Serve without authentication (refused unless the address is loopback).
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Look for new commits this often (0: never).
+    #[arg(long, default_value_t = 30)]
+    pub refresh_seconds: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Who the token is for (logged with every request).
+    #[arg(long)]
+    pub name: String,
+    /// auditor (pages, read API), siem (read API, SQL) or admin (everything).
+    #[arg(long)]
+    pub role: String,
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +141,12 @@ pub struct DemoArgs {
     pub scale: u64,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Where the web UI listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Print what is there and stop, without serving the web UI.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 #[derive(Debug, Args)]

@@ -100,5 +100,19 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         store_dir.display(),
         store_dir.display()
     );
+    if !args.no_serve {
+        // Open the web UI with the same snapshot; Ctrl-C stops it.
+        let addr: std::net::SocketAddr = args.listen.parse()?;
+        anyhow::ensure!(
+            addr.ip().is_loopback(),
+            "the demo serves without authentication: --listen must be a loopback address"
+        );
+        let state = keyledger_web::AppState::new(
+            ledger,
+            keyledger_web::Auth::Off,
+            keyledger_web::WebConfig::default(),
+        );
+        return crate::serve::serve(state, addr, 0).await;
+    }
     Ok(code)
 }

@@ -10,6 +10,7 @@ mod cli;
 mod demo;
 mod generate;
 mod pipeline;
+mod serve;
 mod views;
 
 use std::{io::Write, process::ExitCode};
@@ -59,6 +60,8 @@ async fn run(command: Command) -> Result<u8> {
         Command::Rotation(args) => views::rotation(args).await,
         Command::Rds(args) => views::rds(args).await,
         Command::Findings(args) => views::findings(args).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Token(args) => token(&args),
     }
 }
 
@@ -87,6 +90,26 @@ fn generate_cmd(args: cli::GenerateArgs) -> Result<u8> {
     eprintln!(
         "digests are signed; verify them with: keyledger ingest --trail-public-keys {} …",
         opts.out.join(generate::PUBLIC_KEY_FILE).display()
+    );
+    Ok(0)
+}
+
+fn token(args: &cli::TokenArgs) -> Result<u8> {
+    let role: keyledger_web::Role =
+        serde_json::from_value(serde_json::Value::String(args.role.clone()))
+            .map_err(|_| anyhow::anyhow!("--role must be auditor, siem or admin"))?;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+    let token = format!("kl_{}", hex::encode(bytes));
+    println!(
+        "token (give it to {}; it is not stored anywhere): {token}\n",
+        args.name
+    );
+    println!(
+        "[[web.tokens]]\nname = {:?}\nrole = {:?}\nsha256 = {:?}",
+        args.name,
+        role.as_str(),
+        keyledger_web::hash_token(&token)
     );
     Ok(0)
 }

@@ -89,7 +89,7 @@ impl<W: Write + Send> ResultWriter<W> {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         match self {
             ResultWriter::Table(_, all) => all.push(batch.clone()),
-            ResultWriter::Csv(w) => w.write(batch)?,
+            ResultWriter::Csv(w) => w.write(&csv_ready(batch)?)?,
             ResultWriter::Json(w) => w.write(batch)?,
             ResultWriter::Ndjson(w) => w.write(batch)?,
             ResultWriter::Parquet(w) => w.write(batch).map_err(|e| Error::Output(e.to_string()))?,
@@ -116,4 +116,45 @@ impl<W: Write + Send> ResultWriter<W> {
         }
         Ok(())
     }
+}
+
+/// CSV cannot hold lists or structs: such columns become their text
+/// (`[a, b]`); everything else is left as it is.
+pub fn csv_ready(batch: &RecordBatch) -> Result<RecordBatch> {
+    use std::sync::Arc;
+
+    use arrow::{
+        array::{ArrayRef, StringArray},
+        datatypes::{DataType, Field, Schema},
+        util::display::{ArrayFormatter, FormatOptions},
+    };
+    let nested = |t: &DataType| t.is_nested();
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| nested(f.data_type()))
+    {
+        return Ok(batch.clone());
+    }
+    let options = FormatOptions::default();
+    let mut fields = Vec::with_capacity(batch.num_columns());
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if nested(field.data_type()) {
+            let formatter = ArrayFormatter::try_new(column.as_ref(), &options)?;
+            let text: StringArray = (0..column.len())
+                .map(|i| column.is_valid(i).then(|| formatter.value(i).to_string()))
+                .collect();
+            fields.push(Field::new(field.name(), DataType::Utf8, true));
+            columns.push(Arc::new(text));
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+        }
+    }
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }

@@ -20,6 +20,7 @@ pub mod findings;
 pub mod format;
 pub mod keys;
 pub mod rds;
+pub mod sandbox;
 mod session;
 pub mod table;
 pub mod views;
@@ -27,4 +28,7 @@ pub mod views;
 pub use config::KeyledgerConfig;
 pub use error::{Error, Result};
 pub use format::OutputFormat;
+/// The store crate, for callers that hold a [`Ledger`] (its store's packs,
+/// verification).
+pub use keyledger_store as store;
 pub use session::Ledger;

@@ -21,6 +21,7 @@ const STORE_URL: &str = "keyledger://store/";
 #[derive(Clone)]
 pub struct Ledger {
     ctx: SessionContext,
+    store: Store,
     snapshot: Arc<Snapshot>,
     derived: Arc<Derived>,
 }
@@ -69,9 +70,46 @@ impl Ledger {
         }
         Ok(Ledger {
             ctx,
+            store: store.clone(),
             snapshot: Arc::new(snapshot),
             derived,
         })
+    }
+
+    /// The store this session reads.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// A session over the same snapshot with some `keyledger.*` settings
+    /// changed, leaving this one as it is (for concurrent requests with
+    /// different settings). Views keep sharing their memoised state.
+    pub fn with_settings(&self, settings: &[(&str, String)]) -> Result<Ledger> {
+        let mut state = self.ctx.state();
+        for (name, value) in settings {
+            state
+                .config_mut()
+                .options_mut()
+                .set(&format!("keyledger.{name}"), value)?;
+        }
+        Ok(Ledger {
+            ctx: SessionContext::new_with_state(state),
+            ..self.clone()
+        })
+    }
+
+    /// A session for untrusted SQL: the same tables and views, a memory
+    /// limit on query execution, and (see [`crate::sandbox`]) only reads.
+    pub fn sandboxed(&self, memory_limit: usize) -> Result<SessionContext> {
+        let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::from_runtime_env(
+            &self.ctx.runtime_env(),
+        )
+        .with_memory_limit(memory_limit, 1.0)
+        .build_arc()?;
+        let state = datafusion::execution::SessionStateBuilder::new_from_existing(self.ctx.state())
+            .with_runtime_env(runtime)
+            .build();
+        Ok(SessionContext::new_with_state(state))
     }
 
     pub fn context(&self) -> &SessionContext {

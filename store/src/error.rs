@@ -23,6 +23,8 @@ pub enum Error {
     },
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    #[error("no pack named {name:?}")]
+    PackNotFound { name: String },
     #[error("gave up committing after {attempts} conflicting commits from other writers")]
     TooManyConflicts { attempts: usize },
 }

@@ -22,6 +22,7 @@ mod error;
 pub mod layout;
 mod location;
 pub mod manifest;
+pub mod packs;
 pub mod segment;
 mod snapshot;
 pub mod staging;

@@ -69,6 +69,7 @@ impl VerifyReport {
     }
 }
 
+#[derive(Clone)]
 struct Listed {
     sha256: String,
     bytes: u64,
@@ -198,32 +199,38 @@ pub(crate) async fn verify(os: &dyn ObjectStore) -> Result<VerifyReport> {
                 .push(Problem::FileUnlisted { path: p.clone() });
         }
     }
-    let checks = listed.iter().map(|(path, l)| {
-        let location = if present.contains(path) {
-            Some(Path::from(path.as_str()))
-        } else {
-            staged.get(path.rsplit('/').next().unwrap_or(path)).cloned()
-        };
-        async move {
-            let Some(location) = location else {
-                return Ok(Some(Problem::FileMissing {
-                    path: path.clone(),
-                    commit: l.commit,
-                }));
+    // Owned jobs: the futures must not borrow from a closure argument, or
+    // the whole verify future stops being `Send` for every lifetime.
+    let jobs: Vec<(String, Listed, Option<Path>)> = listed
+        .iter()
+        .map(|(path, l)| {
+            let location = if present.contains(path) {
+                Some(Path::from(path.as_str()))
+            } else {
+                staged.get(path.rsplit('/').next().unwrap_or(path)).cloned()
             };
-            let (actual, n) = hash_object(os, &location)
-                .await
-                .map_err(|e| Error::os("get", &location, e))?;
-            Ok::<_, Error>(
-                (actual != l.sha256 || n != l.bytes).then(|| Problem::FileModified {
-                    path: path.clone(),
-                    recorded: l.sha256.clone(),
-                    actual,
-                    recorded_bytes: l.bytes,
-                    actual_bytes: n,
-                }),
-            )
-        }
+            (path.clone(), l.clone(), location)
+        })
+        .collect();
+    let checks = jobs.into_iter().map(|(path, l, location)| async move {
+        let Some(location) = location else {
+            return Ok(Some(Problem::FileMissing {
+                path,
+                commit: l.commit,
+            }));
+        };
+        let (actual, n) = hash_object(os, &location)
+            .await
+            .map_err(|e| Error::os("get", &location, e))?;
+        Ok::<_, Error>(
+            (actual != l.sha256 || n != l.bytes).then_some(Problem::FileModified {
+                path,
+                recorded: l.sha256,
+                actual,
+                recorded_bytes: l.bytes,
+                actual_bytes: n,
+            }),
+        )
     });
     let results: Vec<_> = futures::stream::iter(checks)
         .buffered(8)

@@ -204,7 +204,16 @@ fn demo_runs_on_the_embedded_default() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let (out, err) = run(
-        &["demo", "--data", p(&data), "--days", "2", "--scale", "2000"],
+        &[
+            "demo",
+            "--data",
+            p(&data),
+            "--days",
+            "2",
+            "--scale",
+            "2000",
+            "--no-serve",
+        ],
         0,
     );
     assert!(out.contains("== KMS key use by principal"), "{out}");
@@ -239,7 +248,16 @@ fn demo_runs_on_the_embedded_default() {
     assert!(err.contains("stored"), "{err}");
     // A second run reuses the sample and stores nothing new.
     let (_, err) = run(
-        &["demo", "--data", p(&data), "--days", "2", "--scale", "2000"],
+        &[
+            "demo",
+            "--data",
+            p(&data),
+            "--days",
+            "2",
+            "--scale",
+            "2000",
+            "--no-serve",
+        ],
         0,
     );
     assert_eq!(number_after(&err, "stored"), 0, "{err}");

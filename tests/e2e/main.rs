@@ -10,3 +10,4 @@ mod cli;
 mod kms;
 mod moto;
 mod support;
+mod web;

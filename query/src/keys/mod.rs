@@ -9,6 +9,7 @@
 
 mod change;
 mod facts;
+pub mod history;
 pub(crate) mod load;
 mod rotation;
 
