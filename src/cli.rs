@@ -47,6 +47,60 @@ pub enum Command {
     Serve(ServeArgs),
     /// Make an API token for the config file.
     Token(TokenArgs),
+    /// Write a compliance report: a PDF, or a signed pack (zip).
+    Report(ReportArgs),
+    /// Check a pack offline: every file's hash, and the signature.
+    VerifyPack(VerifyPackArgs),
+    /// Print the public key that signs packs (and make the key with --generate).
+    PackKey(PackKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: StoreArg,
+    /// pci-dss or soc2.
+    #[arg(long)]
+    pub framework: String,
+    /// First day of the audit period (YYYY-MM-DD).
+    #[arg(long)]
+    pub period_start: String,
+    /// Last day of the audit period (YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    pub period_end: String,
+    #[arg(long, default_value_t = 365)]
+    pub policy_days: u32,
+    /// pdf (the report) or pack (zip: PDF, evidence CSV and Parquet, signed manifest).
+    #[arg(long, default_value = "pdf")]
+    pub format: String,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Config file: organisation name and [packs] signing_key.
+    #[arg(long, env = "KEYLEDGER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The signing key file (overrides the config).
+    #[arg(long)]
+    pub signing_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyPackArgs {
+    pub pack: PathBuf,
+    /// The public key (hex) the pack must be signed by, as `keyledger pack-key` prints it.
+    #[arg(long)]
+    pub public_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PackKeyArgs {
+    /// The key file (hex Ed25519 seed); default: [packs] signing_key of --config.
+    #[arg(long)]
+    pub key_file: Option<PathBuf>,
+    #[arg(long, env = "KEYLEDGER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Make the key file when it does not exist yet.
+    #[arg(long)]
+    pub generate: bool,
 }
 
 #[derive(Debug, Args)]

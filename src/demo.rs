@@ -107,11 +107,24 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
             addr.ip().is_loopback(),
             "the demo serves without authentication: --listen must be a loopback address"
         );
+        // A signing key kept with the demo data, so packs can be made from the UI.
+        let key_file = args.data.join("pack-signing.key");
+        if !key_file.exists() {
+            let key = keyledger_web::pack::new_signing_key().map_err(anyhow::Error::msg)?;
+            std::fs::write(&key_file, format!("{}\n", hex::encode(key.to_bytes())))?;
+        }
+        let packs = keyledger_web::pack::PackSettings {
+            key: Some(
+                keyledger_web::pack::load_signing_key(&key_file).map_err(anyhow::Error::msg)?,
+            ),
+            schedules: Vec::new(),
+        };
         let state = keyledger_web::AppState::new(
             ledger,
             keyledger_web::Auth::Off,
             keyledger_web::WebConfig::default(),
-        );
+        )
+        .with_packs(packs);
         return crate::serve::serve(state, addr, 0).await;
     }
     Ok(code)

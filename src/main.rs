@@ -9,6 +9,7 @@
 mod cli;
 mod demo;
 mod generate;
+mod packs;
 mod pipeline;
 mod serve;
 mod views;
@@ -62,6 +63,9 @@ async fn run(command: Command) -> Result<u8> {
         Command::Findings(args) => views::findings(args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Token(args) => token(&args),
+        Command::Report(args) => packs::report(args).await,
+        Command::VerifyPack(args) => packs::verify_pack(&args),
+        Command::PackKey(args) => packs::pack_key(&args),
     }
 }
 

@@ -18,6 +18,9 @@ pub struct Config {
     pub listen: Option<String>,
     #[serde(default)]
     pub web: Option<WebConfig>,
+    /// Pack signing key and schedules.
+    #[serde(default)]
+    pub packs: Option<keyledger_web::pack::PacksConfig>,
 }
 
 pub fn load_config(path: Option<&Path>) -> Result<Config> {
@@ -42,6 +45,11 @@ pub async fn run(args: ServeArgs) -> Result<u8> {
         .parse()
         .with_context(|| format!("--listen {listen:?} is not an address:port"))?;
     let web = config.web.unwrap_or_default();
+    let packs = config
+        .packs
+        .unwrap_or_default()
+        .load()
+        .map_err(anyhow::Error::msg)?;
     let auth = if args.no_auth {
         if !addr.ip().is_loopback() {
             bail!(
@@ -59,7 +67,12 @@ pub async fn run(args: ServeArgs) -> Result<u8> {
     };
     let store = Store::open(&args.store.store)?;
     let ledger = Ledger::open(&store).await?;
-    serve(AppState::new(ledger, auth, web), addr, args.refresh_seconds).await
+    serve(
+        AppState::new(ledger, auth, web).with_packs(packs),
+        addr,
+        args.refresh_seconds,
+    )
+    .await
 }
 
 /// Bind, announce, and serve with periodic refresh and integrity checks.
@@ -77,6 +90,22 @@ pub async fn serve(state: AppState, addr: SocketAddr, refresh_seconds: u64) -> R
         },
         state.ledger().snapshot().sequence
     );
+    if !state.packs_settings().schedules.is_empty() {
+        let scheduler = state.clone();
+        tokio::spawn(async move {
+            // At start (catching up on runs missed while down), then every minute.
+            loop {
+                match keyledger_web::pack::schedule::run_due(&scheduler, chrono::Utc::now()).await {
+                    Ok(made) if !made.is_empty() => {
+                        eprintln!("scheduled packs: {}", made.join(", "))
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "a scheduled pack failed"),
+                }
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            }
+        });
+    }
     let background = state.clone();
     tokio::spawn(async move {
         background.check_integrity().await;

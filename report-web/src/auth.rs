@@ -77,7 +77,8 @@ impl Auth {
 fn allowed(role: Role, method: &axum::http::Method, path: &str) -> bool {
     let api = path.starts_with("/api/v1/");
     let query = path == "/api/v1/query";
-    let packs_write = path.starts_with("/api/v1/packs") && method != axum::http::Method::GET;
+    let packs_write = (path.starts_with("/api/v1/packs") || path == "/packs")
+        && method != axum::http::Method::GET;
     match role {
         Role::Admin => true,
         Role::Auditor => !query && !packs_write,
@@ -139,5 +140,7 @@ mod tests {
         assert!(!allowed(Role::Siem, &get, "/rotation"));
         assert!(!allowed(Role::Siem, &post, "/api/v1/packs"));
         assert!(allowed(Role::Admin, &post, "/api/v1/packs"));
+        assert!(!allowed(Role::Auditor, &post, "/packs"));
+        assert!(allowed(Role::Auditor, &get, "/packs"));
     }
 }

@@ -14,6 +14,7 @@ mod auth;
 mod config;
 mod error;
 pub mod metrics;
+pub mod pack;
 pub mod pages;
 pub mod report;
 mod rows;

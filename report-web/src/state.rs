@@ -26,6 +26,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub integrity: Arc<RwLock<Option<Integrity>>>,
     evidence_cache: Arc<std::sync::Mutex<EvidenceCache>>,
+    packs: Arc<crate::pack::PackSettings>,
 }
 
 type EvidenceCache =
@@ -40,7 +41,18 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             integrity: Arc::new(RwLock::new(None)),
             evidence_cache: Arc::default(),
+            packs: Arc::default(),
         }
+    }
+
+    /// Sign packs with this key, and run these schedules.
+    pub fn with_packs(mut self, settings: crate::pack::PackSettings) -> Self {
+        self.packs = Arc::new(settings);
+        self
+    }
+
+    pub fn packs_settings(&self) -> &crate::pack::PackSettings {
+        &self.packs
     }
 
     /// The ledger as of the latest commit seen.
@@ -162,6 +174,7 @@ impl AppState {
                         .and_then(|c| c.trim_start_matches('c').parse().ok())
                         .unwrap_or(0),
                     bytes: p.bytes,
+                    schedule: parts.get(4).copied().unwrap_or_default().to_owned(),
                     name: p.name,
                 }
             })

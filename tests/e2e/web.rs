@@ -217,3 +217,69 @@ fn every_page_loads_in_headless_chromium_without_console_errors() {
     }
     eprintln!("screenshots in {}", shots.display());
 }
+
+#[test]
+fn report_writes_a_pdf_and_a_pack_that_verify_pack_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sample_store(
+        dir.path(),
+        &["--days", "2", "--scale", "1000", "--end", "2026-06-30"],
+    );
+    let key = dir.path().join("pack.key");
+    let (public, err) = run(&["pack-key", "--generate", "--key-file", p(&key)], 0);
+    assert!(err.contains("made a new signing key"), "{err}");
+    let public = public.trim().to_owned();
+    assert_eq!(public.len(), 64, "{public}");
+    let period = ["--period-start", "2026-06-01", "--period-end", "2026-06-30"];
+    let pdf = dir.path().join("r.pdf");
+    let (_, err) = run(
+        &[
+            &[
+                "report",
+                "--store",
+                p(&store),
+                "--framework",
+                "soc2",
+                "--out",
+                p(&pdf),
+            ],
+            &period[..],
+        ]
+        .concat(),
+        0,
+    );
+    assert!(err.contains("pages"), "{err}");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    let zip = dir.path().join("p.zip");
+    let args = [
+        &[
+            "report",
+            "--store",
+            p(&store),
+            "--framework",
+            "pci-dss",
+            "--format",
+            "pack",
+        ],
+        &period[..],
+    ]
+    .concat();
+    let (_, err) = run(&[&args[..], &["--out", p(&zip)]].concat(), 1);
+    assert!(err.contains("no signing key"), "{err}");
+    run(
+        &[&args[..], &["--out", p(&zip), "--signing-key", p(&key)]].concat(),
+        0,
+    );
+    let (out, _) = run(&["verify-pack", p(&zip), "--public-key", &public], 0);
+    assert!(
+        out.starts_with("ok: ") && out.contains("pci-dss 2026-06-01 to 2026-06-30"),
+        "{out}"
+    );
+    // One byte of the file changed: refused, exit 3.
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let middle = bytes.len() / 3;
+    bytes[middle] ^= 0x20;
+    std::fs::write(&zip, &bytes).unwrap();
+    let (out, _) = run(&["verify-pack", p(&zip)], 3);
+    assert!(out.contains("FAILED"), "{out}");
+}

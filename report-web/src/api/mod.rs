@@ -6,7 +6,7 @@ mod encode;
 mod exports;
 mod ocsf;
 mod openapi;
-pub mod packs;
+pub(crate) mod packs;
 mod query;
 
 use axum::{
@@ -24,6 +24,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/events", get(exports::events))
         .route("/query", post(query::run))
         .route("/openapi.json", get(openapi::document))
-        .route("/packs", get(packs::list))
+        .route("/packs", get(packs::list).post(packs::create))
         .route("/packs/{name}", get(packs::download))
 }

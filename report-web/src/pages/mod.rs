@@ -28,7 +28,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::one))
         .route("/reports/{framework}", get(reports::page))
-        .route("/packs", get(packs::page))
+        .route(
+            "/packs",
+            get(packs::page).post(crate::api::packs::create_from_form),
+        )
 }
 
 /// What every page shows around its content.

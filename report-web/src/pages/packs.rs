@@ -12,6 +12,8 @@ pub(crate) struct PackEntry {
     pub period: String,
     pub commit: u64,
     pub bytes: u64,
+    /// The schedule that made it (empty when made on request).
+    pub schedule: String,
 }
 
 #[derive(Template)]
@@ -19,6 +21,8 @@ pub(crate) struct PackEntry {
 pub(crate) struct PacksPage {
     pub chrome: Chrome,
     pub packs: Vec<PackEntry>,
+    pub can_sign: bool,
+    pub today: String,
 }
 
 pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, AppError> {
@@ -26,5 +30,7 @@ pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, 
     render(&PacksPage {
         chrome: Chrome::of(&state),
         packs,
+        can_sign: state.packs_settings().key.is_some(),
+        today: chrono::Utc::now().format("%Y-%m-%d").to_string(),
     })
 }

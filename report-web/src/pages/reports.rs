@@ -24,15 +24,10 @@ pub(crate) async fn page(
 ) -> Result<Html<String>, AppError> {
     let framework: Framework = framework.parse().map_err(|_| AppError::NotFound)?;
     let period = p.resolve()?;
-    let r = Report::build(
-        &state.ledger(),
-        framework,
-        &state.config.organisation,
-        &period.start,
-        &period.end,
-        period.policy_days,
-    )
-    .await?;
+    let ev = state
+        .evidence(&period.start, &period.end, period.policy_days)
+        .await?;
+    let r = Report::from_evidence(&ev, framework, &state.config.organisation);
     render(&ReportPage {
         chrome: Chrome::of(&state),
         r,

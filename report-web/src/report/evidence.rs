@@ -138,6 +138,31 @@ const CHANGE_EVENTS: &str = "'PutKeyPolicy','CreateGrant','RevokeGrant','RetireG
     'EnableKeyRotation','DisableKeyRotation','DisableKey','EnableKey','ScheduleKeyDeletion','CancelKeyDeletion',\
     'RotateKeyOnDemand','ImportKeyMaterial','DeleteImportedKeyMaterial','CreateKey','UpdateKeyDescription'";
 
+/// The findings first seen in the period.
+pub(crate) fn findings_sql(start: &str, end: &str) -> String {
+    format!(
+        "SELECT * FROM findings WHERE first_seen >= TIMESTAMP {} AND first_seen < TIMESTAMP {} + INTERVAL '1 day' ORDER BY first_seen, finding_id",
+        lit(&format!("{start}T00:00:00Z")),
+        lit(&format!("{end}T00:00:00Z"))
+    )
+}
+
+/// Successful key configuration changes in the period.
+pub(crate) fn changes_sql(start: &str, end: &str) -> String {
+    format!(
+        "SELECT CAST(event_time AS VARCHAR) AS event_time, event_id, event_name, principal_arn, key_arn, \
+         recipient_account_id, aws_region, source_ip FROM cloudtrail \
+         WHERE date >= DATE {} AND date <= DATE {} AND error_code IS NULL \
+         AND event_source = 'kms.amazonaws.com' AND event_name IN ({CHANGE_EVENTS}) ORDER BY event_time, event_id",
+        lit(start),
+        lit(end)
+    )
+}
+
+pub(crate) const KEYS_SQL: &str =
+    "SELECT * FROM rotation_compliance ORDER BY account_id, region, key_arn";
+pub(crate) const DATABASES_SQL: &str = "SELECT * FROM rds_keys ORDER BY account_id, db_identifier";
+
 impl Evidence {
     pub async fn gather(
         ledger: &Ledger,
@@ -158,11 +183,7 @@ impl Evidence {
             ("policy_days", policy_days.to_string()),
         ])?;
         let in_period = format!("date >= DATE {} AND date <= DATE {}", lit(start), lit(end));
-        let rotation: Vec<RotationRow> = typed(
-            &ledger,
-            "SELECT * FROM rotation_compliance ORDER BY account_id, region, key_arn",
-        )
-        .await?;
+        let rotation: Vec<RotationRow> = typed(&ledger, KEYS_SQL).await?;
         let timelines = ledger.derived().timelines().await?;
         let out_of_compliance = timelines
             .iter()
@@ -174,34 +195,14 @@ impl Evidence {
             })
             .filter(|(_, spans)| !spans.is_empty())
             .collect();
-        let findings: Vec<FindingRow> = typed(
-            &ledger,
-            &format!(
-                "SELECT * FROM findings WHERE first_seen >= TIMESTAMP {} AND first_seen < TIMESTAMP {} + INTERVAL '1 day' ORDER BY first_seen",
-                lit(&format!("{start}T00:00:00Z")),
-                lit(&format!("{end}T00:00:00Z"))
-            ),
-        )
-        .await?;
-        let databases: Vec<DatabaseRow> = typed(
-            &ledger,
-            "SELECT * FROM rds_keys ORDER BY account_id, db_identifier",
-        )
-        .await?;
+        let findings: Vec<FindingRow> = typed(&ledger, &findings_sql(start, end)).await?;
+        let databases: Vec<DatabaseRow> = typed(&ledger, DATABASES_SQL).await?;
         let snapshots: Vec<SnapshotRow> = typed(
             &ledger,
             "SELECT * FROM rds_snapshots ORDER BY account_id, snapshot_identifier",
         )
         .await?;
-        let event_cols = "CAST(event_time AS VARCHAR) AS event_time, event_id, event_name, principal_arn, key_arn";
-        let changes: Vec<EventRow> = typed(
-            &ledger,
-            &format!(
-                "SELECT {event_cols} FROM cloudtrail WHERE {in_period} AND error_code IS NULL \
-                 AND event_source = 'kms.amazonaws.com' AND event_name IN ({CHANGE_EVENTS}) ORDER BY event_time"
-            ),
-        )
-        .await?;
+        let changes: Vec<EventRow> = typed(&ledger, &changes_sql(start, end)).await?;
         let imports = changes
             .iter()
             .filter(|e| {

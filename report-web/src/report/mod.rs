@@ -8,12 +8,9 @@ mod soc2;
 
 use std::fmt;
 
-use keyledger_query::Ledger;
 use serde::Serialize;
 
 pub use evidence::Evidence;
-
-use crate::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Framework {
@@ -105,19 +102,11 @@ pub struct Report {
 pub(crate) const EVIDENCE_SAMPLE: usize = 25;
 
 impl Report {
-    /// Build the report from the ledger (as of the end of the period).
-    pub async fn build(
-        ledger: &Ledger,
-        framework: Framework,
-        organisation: &str,
-        period_start: &str,
-        period_end: &str,
-        policy_days: u32,
-    ) -> Result<Report, AppError> {
-        let ev = Evidence::gather(ledger, period_start, period_end, policy_days).await?;
+    /// The report for evidence already gathered.
+    pub fn from_evidence(ev: &Evidence, framework: Framework, organisation: &str) -> Report {
         let sections = match framework {
-            Framework::PciDss => pci::sections(&ev),
-            Framework::Soc2 => soc2::sections(&ev),
+            Framework::PciDss => pci::sections(ev),
+            Framework::Soc2 => soc2::sections(ev),
         };
         let exceptions: usize = sections.iter().map(|s| s.exceptions.len()).sum();
         let mut summary = vec![
@@ -142,22 +131,22 @@ impl Report {
         for (status, n) in ev.verdict_counts() {
             summary.push((format!("Keys {status} at period end"), n.to_string()));
         }
-        Ok(Report {
+        Report {
             framework,
             title: framework.title(),
             organisation: organisation.to_owned(),
-            period_start: period_start.to_owned(),
-            period_end: period_end.to_owned(),
-            policy_days,
-            store_sequence: ledger.snapshot().sequence,
-            head_hash: ledger
-                .snapshot()
-                .head_hash
-                .clone()
-                .unwrap_or_else(|| "(empty store)".into()),
+            period_start: ev.period_start.clone(),
+            period_end: ev.period_end.clone(),
+            policy_days: ev.policy_days,
+            store_sequence: ev.store_sequence,
+            head_hash: if ev.head_hash.is_empty() {
+                "(empty store)".into()
+            } else {
+                ev.head_hash.clone()
+            },
             summary,
             sections,
-        })
+        }
     }
 
     /// Every evidence event id the report cites, sorted and unique.

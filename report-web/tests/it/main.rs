@@ -7,6 +7,7 @@
 
 mod api;
 mod auth;
+mod packs;
 mod pages;
 mod security;
 mod support;
