@@ -96,20 +96,17 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
         .headers()
         .get("authorization")
         .and_then(|h| h.to_str().ok());
-    let outcome = state.auth.who(header).and_then(|(who, role)| {
-        if allowed(role, &method, &path) {
-            Ok((who, role))
-        } else {
-            Err(AppError::Forbidden)
+    let (who, response) = match state.auth.who(header) {
+        Err(e) => ("unauthenticated".to_owned(), e.into_response()),
+        // Known, but not allowed: logged with the name.
+        Ok((who, role)) if !allowed(role, &method, &path) => {
+            (who, AppError::Forbidden.into_response())
         }
-    });
-    let (who, response) = match outcome {
         Ok((who, role)) => {
             let mut req = req;
             req.extensions_mut().insert(role);
             (who, next.run(req).await)
         }
-        Err(e) => ("unauthenticated".to_owned(), e.into_response()),
     };
     // The auditors' own audit trail: who read what.
     tracing::info!(
