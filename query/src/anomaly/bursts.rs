@@ -82,7 +82,7 @@ pub(super) async fn access_denied(
 ) -> Result<Vec<Finding>> {
     let sql = "SELECT principal_arn, event_time, event_id, key_arn, source_ip FROM cloudtrail \
                WHERE event_source = 'kms.amazonaws.com' AND error_code LIKE 'AccessDenied%' \
-               AND principal_arn IS NOT NULL ORDER BY principal_arn, event_time";
+               AND principal_arn IS NOT NULL ORDER BY principal_arn, event_time, event_id";
     let mut out = Vec::new();
     for (principal, hits) in grouped(ctx, sql).await? {
         for run in bursts(
@@ -140,7 +140,7 @@ pub(super) async fn gateway_then_kms(
     cfg: &AnomalyConfig,
 ) -> Result<Vec<Finding>> {
     let sql = "SELECT client_ip, event_time, event_id, CAST(NULL AS VARCHAR), gateway FROM gateway \
-               WHERE status IN (401, 403) AND client_ip IS NOT NULL ORDER BY client_ip, event_time";
+               WHERE status IN (401, 403) AND client_ip IS NOT NULL ORDER BY client_ip, event_time, event_id";
     let window = i64::from(cfg.gateway_window_minutes) * MINUTE;
     let mut out = Vec::new();
     for (ip, hits) in grouped(ctx, sql).await? {
@@ -153,7 +153,7 @@ pub(super) async fn gateway_then_kms(
             let kms = format!(
                 "SELECT principal_arn, event_time, event_id, key_arn, event_name FROM cloudtrail \
                  WHERE {} AND source_ip = '{}' AND event_time >= to_timestamp_micros({start}) \
-                 AND event_time <= to_timestamp_micros({}) ORDER BY principal_arn, event_time",
+                 AND event_time <= to_timestamp_micros({}) ORDER BY principal_arn, event_time, event_id",
                 usage_filter(),
                 ip.replace('\'', "''"),
                 end + window

@@ -38,7 +38,7 @@ struct First {
 /// First and last use, count and first event id per (a, b) group.
 async fn firsts(ctx: &SessionContext, a: &str, b: &str, filter: &str) -> Result<Vec<First>> {
     let sql = format!(
-        "SELECT {a}, {b}, min(event_time), max(event_time), count(*), first_value(event_id ORDER BY event_time) \
+        "SELECT {a}, {b}, min(event_time), max(event_time), count(*), first_value(event_id ORDER BY event_time, event_id) \
          FROM cloudtrail WHERE {} AND error_code IS NULL {filter} GROUP BY 1, 2",
         usage_filter()
     );
@@ -149,7 +149,7 @@ pub(super) async fn new_addresses(
         // The key(s) used from the new address.
         let sql = format!(
             "SELECT key_arn, event_id FROM cloudtrail WHERE {} AND error_code IS NULL AND principal_arn = '{}' AND source_ip = '{}' \
-             ORDER BY event_time LIMIT 50",
+             ORDER BY event_time, event_id LIMIT 50",
             usage_filter(),
             p.a.replace('\'', "''"),
             p.b.replace('\'', "''")

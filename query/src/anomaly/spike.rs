@@ -195,7 +195,7 @@ async fn attach_evidence(ctx: &SessionContext, findings: &mut [Finding]) -> Resu
     for f in findings.iter_mut() {
         let sql = format!(
             "SELECT event_id, source_ip FROM cloudtrail WHERE {} AND error_code IS NULL AND principal_arn = '{}' AND key_arn = '{}' \
-             AND event_time >= to_timestamp_micros({}) AND event_time <= to_timestamp_micros({}) ORDER BY event_time LIMIT 50",
+             AND event_time >= to_timestamp_micros({}) AND event_time <= to_timestamp_micros({}) ORDER BY event_time, event_id LIMIT 50",
             usage_filter(),
             f.principal_arn.as_deref().unwrap_or("").replace('\'', "''"),
             f.key_arn.as_deref().unwrap_or("").replace('\'', "''"),
