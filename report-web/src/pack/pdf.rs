@@ -114,17 +114,9 @@ pub(crate) fn render(
         fonts: FONTS.clone(),
         today,
     };
-    let document: typst_layout::PagedDocument =
-        typst::compile(&world).output.map_err(|errors| {
-            AppError::Internal(format!(
-                "typesetting failed: {}",
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ))
-        })?;
+    let document: typst_layout::PagedDocument = typst::compile(&world)
+        .output
+        .map_err(|e| failed("typesetting", &e))?;
     let pages = document.pages().len();
     let options = typst_pdf::PdfOptions {
         ident: Smart::Custom(ident.to_owned()),
@@ -132,15 +124,11 @@ pub(crate) fn render(
         timestamp: Some(typst_pdf::Timestamp::new_utc(today)),
         ..Default::default()
     };
-    let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| {
-        AppError::Internal(format!(
-            "PDF export failed: {}",
-            errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-    })?;
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|e| failed("PDF export", &e))?;
     Ok((pdf, pages))
+}
+
+fn failed(step: &str, errors: &[typst::diag::SourceDiagnostic]) -> AppError {
+    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+    AppError::Internal(format!("{step} failed: {}", messages.join("; ")))
 }
