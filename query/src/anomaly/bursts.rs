@@ -100,14 +100,8 @@ pub(super) async fn access_denied(
                 key_arn: key.clone(),
                 principal_arn: Some(principal.clone()),
                 resource_arn: None,
-                account_id: key
-                    .as_deref()
-                    .and_then(|k| k.split(':').nth(4))
-                    .map(str::to_owned),
-                region: key
-                    .as_deref()
-                    .and_then(|k| k.split(':').nth(3))
-                    .map(str::to_owned),
+                account_id: super::arn_account(key.as_deref()),
+                region: super::arn_region(key.as_deref()),
                 source_ip: run.iter().find_map(|h| h.other.clone()),
                 first_seen: run[0].time,
                 last_seen: run[run.len() - 1].time,
@@ -170,8 +164,8 @@ pub(super) async fn gateway_then_kms(
                     key_arn: key.clone(),
                     principal_arn: Some(principal.clone()),
                     resource_arn: None,
-                    account_id: key.as_deref().and_then(|k| k.split(':').nth(4)).map(str::to_owned),
-                    region: key.as_deref().and_then(|k| k.split(':').nth(3)).map(str::to_owned),
+                    account_id: super::arn_account(key.as_deref()),
+                    region: super::arn_region(key.as_deref()),
                     source_ip: Some(ip.clone()),
                     first_seen: start,
                     last_seen: uses[uses.len() - 1].time,

@@ -96,3 +96,13 @@ pub async fn detect(ctx: &SessionContext, cfg: &AnomalyConfig) -> Result<Vec<Fin
 pub(crate) const HOUR: i64 = 3_600_000_000;
 pub(crate) const DAY: i64 = 24 * HOUR;
 pub(crate) const MINUTE: i64 = 60_000_000;
+
+/// The account (field 5) of an ARN.
+pub(crate) fn arn_account(arn: Option<&str>) -> Option<String> {
+    arn.and_then(|a| a.split(':').nth(4)).map(str::to_owned)
+}
+
+/// The region (field 4) of an ARN.
+pub(crate) fn arn_region(arn: Option<&str>) -> Option<String> {
+    arn.and_then(|a| a.split(':').nth(3)).map(str::to_owned)
+}

@@ -95,8 +95,8 @@ pub(super) async fn new_pairs(ctx: &SessionContext, cfg: &AnomalyConfig) -> Resu
                 key_arn: Some(p.b.clone()),
                 principal_arn: Some(p.a.clone()),
                 resource_arn: None,
-                account_id: p.b.split(':').nth(4).map(str::to_owned),
-                region: p.b.split(':').nth(3).map(str::to_owned),
+                account_id: super::arn_account(Some(&p.b)),
+                region: super::arn_region(Some(&p.b)),
                 source_ip: None,
                 first_seen: p.first,
                 last_seen: p.last,
@@ -170,14 +170,8 @@ pub(super) async fn new_addresses(
             key_arn: key.clone(),
             principal_arn: Some(p.a.clone()),
             resource_arn: None,
-            account_id: key
-                .as_deref()
-                .and_then(|k| k.split(':').nth(4))
-                .map(str::to_owned),
-            region: key
-                .as_deref()
-                .and_then(|k| k.split(':').nth(3))
-                .map(str::to_owned),
+            account_id: super::arn_account(key.as_deref()),
+            region: super::arn_region(key.as_deref()),
             source_ip: Some(p.b.clone()),
             first_seen: p.first,
             last_seen: p.last,

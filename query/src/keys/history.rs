@@ -13,6 +13,21 @@ pub struct Span {
     pub reason: &'static str,
 }
 
+impl Span {
+    /// Days in the span.
+    pub fn days(&self) -> i32 {
+        self.to - self.from + 1
+    }
+}
+
+/// `2026-03-01..2026-03-31 rotation_disabled`
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use keyledger_schemas::time::date32_to_string as day;
+        write!(f, "{}..{} {}", day(self.from), day(self.to), self.reason)
+    }
+}
+
 /// The verdict at the end of each day from `first` to `last` (Date32,
 /// inclusive), merged into spans. Days before the key was known are left out.
 pub fn daily(t: &KeyTimeline, first: i32, last: i32, policy_days: u32) -> Vec<Span> {

@@ -228,7 +228,7 @@ fn document_data(report: &Report, ev: &Evidence, files: &[(String, usize)]) -> s
             let out = out_of_compliance.get(r.key_arn.as_str()).map_or_else(
                 || "none".to_owned(),
                 |spans| {
-                    let days: i32 = spans.iter().map(|s| s.to - s.from + 1).sum();
+                    let days: i32 = spans.iter().map(|s| s.days()).sum();
                     let first = spans
                         .first()
                         .map(|s| keyledger_schemas::time::date32_to_string(s.from))

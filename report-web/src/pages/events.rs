@@ -8,37 +8,26 @@ use axum::{
 };
 use datafusion::prelude::{col, lit};
 use keyledger_schemas::time;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{Chrome, enc, render, s, when};
 use crate::{AppError, AppState, rows::to_rows};
 
 pub(crate) const PAGE: usize = 100;
 
-#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(default)]
 pub(crate) struct Filters {
-    #[serde(default)]
     pub from: String,
-    #[serde(default)]
     pub to: String,
-    #[serde(default)]
     pub account: String,
-    #[serde(default)]
     pub event_name: String,
-    #[serde(default)]
     pub principal: String,
-    #[serde(default)]
     pub key: String,
-    #[serde(default)]
     pub ip: String,
     /// `<micros>_<event id>` of the last row of the previous page.
-    #[serde(default)]
     pub cursor: String,
-    #[serde(
-        default,
-        deserialize_with = "crate::pages::number",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "crate::pages::number")]
     pub limit: Option<usize>,
 }
 

@@ -131,18 +131,11 @@ pub(crate) async fn page(
                     .get(&r.key_arn)
                     .map(|v| v.join(", "))
                     .unwrap_or_default(),
-                out_days: out.map_or(0, |s| s.iter().map(|x| x.to - x.from + 1).sum()),
+                out_days: out.map_or(0, |s| s.iter().map(|x| x.days()).sum()),
                 out_spans: out
                     .map(|s| {
                         s.iter()
-                            .map(|x| {
-                                format!(
-                                    "{}..{} {}",
-                                    time::date32_to_string(x.from),
-                                    time::date32_to_string(x.to),
-                                    x.reason
-                                )
-                            })
+                            .map(ToString::to_string)
                             .collect::<Vec<_>>()
                             .join("; ")
                     })

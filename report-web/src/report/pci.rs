@@ -2,8 +2,6 @@
 //! audit logs (10) that the ledger can test. Requirement text is
 //! paraphrased.
 
-use keyledger_schemas::time;
-
 use super::{Evidence, Exception, Section, evidence::FindingRow, sample};
 
 fn finding_exception(f: &FindingRow) -> Exception {
@@ -98,18 +96,8 @@ pub(super) fn sections(ev: &Evidence) -> Vec<Section> {
         })
         .collect();
     for (key, spans) in &ev.out_of_compliance {
-        let days: i32 = spans.iter().map(|s| s.to - s.from + 1).sum();
-        let when: Vec<String> = spans
-            .iter()
-            .map(|s| {
-                format!(
-                    "{}..{} {}",
-                    time::date32_to_string(s.from),
-                    time::date32_to_string(s.to),
-                    s.reason
-                )
-            })
-            .collect();
+        let days: i32 = spans.iter().map(|s| s.days()).sum();
+        let when: Vec<String> = spans.iter().map(ToString::to_string).collect();
         cryptoperiod.push(Exception {
             subject: key.clone(),
             detail: format!(
