@@ -21,6 +21,14 @@ pub struct Cli {
         default_value = "warn,keyledger::access=info"
     )]
     pub log: String,
+    /// Log lines as text, or as JSON objects (for log collectors).
+    #[arg(
+        long,
+        global = true,
+        env = "KEYLEDGER_LOG_FORMAT",
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -167,7 +175,8 @@ pub struct FindingsArgs {
 
 #[derive(Debug, Args)]
 pub struct StoreArg {
-    /// Store location: a directory.
+    /// Store location: a directory or s3://bucket/prefix (AWS settings from
+    /// the standard environment: AWS_ENDPOINT_URL, AWS_REGION, credentials).
     #[arg(long, env = "KEYLEDGER_STORE")]
     pub store: String,
 }
@@ -244,10 +253,62 @@ pub struct IngestArgs {
     /// Attempts per AWS API call (throttling and transient errors are retried with backoff).
     #[arg(long, env = "AWS_MAX_ATTEMPTS", default_value_t = 10)]
     pub aws_max_attempts: u32,
-    /// Where events come from: a file or folder of CloudTrail logs, or
-    /// kms://REGION for a snapshot of the region's KMS keys.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// Where events come from: a file or folder of CloudTrail logs;
+    /// s3://bucket/prefix (a CloudTrail bucket, organisation trails included);
+    /// notifications:FILE (the objects named by S3/SNS/SQS notifications);
+    /// kafka://host:port/topic[,topic]?group=NAME; kms://REGION for a
+    /// snapshot of the region's KMS keys.
     #[arg(required = true)]
     pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Options for S3, Kafka and long-running ingest.
+#[derive(Debug, Args)]
+pub struct RemoteArgs {
+    /// S3: skip CloudTrail days before this date (YYYY-MM-DD) without listing them.
+    #[arg(long)]
+    pub since: Option<chrono::NaiveDate>,
+    /// S3: objects fetched at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// S3: objects modified this recently (seconds) are read but do not move
+    /// the checkpoint (an earlier key may still be landing).
+    #[arg(long, default_value_t = 900)]
+    pub settle_secs: u64,
+    /// Kafka: keep consuming at the end of the topics (until interrupted).
+    #[arg(long)]
+    pub follow: bool,
+    /// Commit when this many MiB of events are buffered.
+    #[arg(long, default_value_t = 128)]
+    pub flush_mb: usize,
+    /// Commit at least this often (seconds) while events arrive.
+    #[arg(long, default_value_t = 5)]
+    pub commit_interval_secs: u64,
+    /// Serve Prometheus metrics on this address while ingesting (GET /metrics).
+    #[arg(long)]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+impl Default for RemoteArgs {
+    fn default() -> Self {
+        RemoteArgs {
+            since: None,
+            concurrency: 16,
+            settle_secs: 900,
+            follow: false,
+            flush_mb: 128,
+            commit_interval_secs: 5,
+            metrics_listen: None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

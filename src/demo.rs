@@ -58,6 +58,7 @@ pub async fn run(args: DemoArgs) -> Result<u8> {
         threads: None,
         aws_max_attempts: 10,
         gateway_format: None,
+        remote: Default::default(),
         sources: vec![sample.to_string_lossy().into_owned()],
     })
     .await?;

@@ -1,8 +1,10 @@
 //! `keyledger ingest`: sources → store, with progress, and a summary.
 
 use std::{
+    collections::BTreeMap,
     io::IsTerminal,
     path::Path,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -13,12 +15,14 @@ use keyledger_ingest::{
     digest::{IntegrityReport, load_public_keys},
     source::{
         file::{FileOptions, FileSource},
+        kafka::{KafkaOptions, KafkaSource, Positions},
         kms::KmsSource,
+        s3::{S3Options, S3Source},
     },
 };
 use keyledger_store::{QuarantineRecord, Store, WriterOptions};
 
-use crate::{EXIT_TAMPERED, cli::IngestArgs};
+use crate::{EXIT_TAMPERED, cli::IngestArgs, metrics::IngestMetrics};
 
 pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
@@ -52,22 +56,70 @@ pub struct IngestSummary {
     pub seconds: f64,
 }
 
+/// The store's checkpoints, for Kafka consumers positioning new partitions.
+#[derive(Debug)]
+struct StorePositions(Store);
+
+#[async_trait::async_trait]
+impl Positions for StorePositions {
+    async fn load(&self) -> Result<BTreeMap<String, serde_json::Value>, String> {
+        Ok(self
+            .0
+            .snapshot()
+            .await
+            .map_err(|e| e.to_string())?
+            .checkpoints)
+    }
+}
+
 /// Open a source from its command-line form.
-async fn open_source(spec: &str, args: &IngestArgs) -> Result<Box<dyn Source>> {
+async fn open_source(spec: &str, args: &IngestArgs, store: &Store) -> Result<Box<dyn Source>> {
+    let public_keys = match &args.trail_public_keys {
+        Some(p) => Some(load_public_keys(p)?),
+        None => None,
+    };
+    let threads = args.threads.unwrap_or_else(default_threads);
+    let r = &args.remote;
+    let s3 = || S3Options {
+        concurrency: r.concurrency,
+        threads,
+        public_keys: public_keys.clone(),
+        gateway_format: args.gateway_format,
+        since: r.since,
+        settle: Duration::from_secs(r.settle_secs),
+        max_attempts: args.aws_max_attempts,
+        ..Default::default()
+    };
     if let Some(region) = spec.strip_prefix("kms://") {
         return Ok(Box::new(
             KmsSource::connect(region.trim_end_matches('/'), args.aws_max_attempts).await?,
         ));
     }
-    if let Some((scheme, _)) = spec.split_once("://") {
-        bail!("unsupported source scheme {scheme}:// in {spec:?}: give a path or kms://REGION");
+    if spec.starts_with("s3://") {
+        let checkpoints = store.snapshot().await?.checkpoints;
+        return Ok(Box::new(S3Source::open(spec, &checkpoints, s3()).await?));
     }
-    let public_keys = match &args.trail_public_keys {
-        Some(p) => Some(load_public_keys(p)?),
-        None => None,
-    };
+    if let Some(path) = spec.strip_prefix("notifications:") {
+        return Ok(Box::new(
+            S3Source::from_notifications(Path::new(path), s3()).await?,
+        ));
+    }
+    if spec.starts_with("kafka://") {
+        let options = KafkaOptions {
+            follow: r.follow,
+            gateway_format: args.gateway_format,
+            ..Default::default()
+        };
+        let positions = Arc::new(StorePositions(store.clone()));
+        return Ok(Box::new(KafkaSource::connect(spec, positions, options)?));
+    }
+    if let Some((scheme, _)) = spec.split_once("://") {
+        bail!(
+            "unsupported source scheme {scheme}:// in {spec:?}: give a path, s3://, notifications:, kafka:// or kms://"
+        );
+    }
     let options = FileOptions {
-        threads: args.threads.unwrap_or_else(default_threads),
+        threads,
         public_keys,
         gateway_format: args.gateway_format,
         ..Default::default()
@@ -75,40 +127,44 @@ async fn open_source(spec: &str, args: &IngestArgs) -> Result<Box<dyn Source>> {
     Ok(Box::new(FileSource::open(Path::new(spec), options)?))
 }
 
-/// Commit what the writer holds, then tell the source which checkpoints
-/// are durable (never before: a crash in between re-reads, never loses).
-async fn flush(
-    writer: &mut keyledger_store::Writer,
-    summary: &mut IngestSummary,
-    pending: &mut Vec<keyledger_ingest::Checkpoint>,
-    source: &mut dyn Source,
-) -> Result<()> {
-    if let Some(done) = writer.flush().await? {
-        summary.stored += done.stats.written;
-        summary.duplicates += done.stats.duplicates;
-        summary.commits += 1;
-    }
-    for ck in pending.drain(..) {
-        source.committed(&ck).await?;
-    }
-    Ok(())
+/// How a run commits, and what it reports to.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub flush_bytes: Option<usize>,
+    /// Commit at least this often while events arrive.
+    pub commit_interval: Option<Duration>,
+    pub metrics: IngestMetrics,
 }
 
-/// Drain one source into the store.
+/// Drain one source into the store: commit when the buffer is full or the
+/// interval has passed, and at the end or on Ctrl-C.
 pub async fn run_source(
     store: &Store,
     source: &mut dyn Source,
     bar: &ProgressBar,
+    run: &RunOptions,
 ) -> Result<IngestSummary> {
     let started = Instant::now();
-    let mut writer = store.writer(WriterOptions::default()).await?;
+    let mut options = WriterOptions::default();
+    if let Some(b) = run.flush_bytes {
+        options.flush_bytes = b;
+    }
+    let mut writer = store.writer(options).await?;
     let mut summary = IngestSummary::default();
     let mut pending = Vec::new();
-    while let Some(chunk) = source
-        .next_chunk()
-        .await
-        .with_context(|| format!("reading {}", source.id()))?
-    {
+    let mut last_commit = Instant::now();
+    let id = source.id().to_owned();
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    loop {
+        let next = tokio::select! {
+            next = source.next_chunk() => next.with_context(|| format!("reading {id}"))?,
+            _ = &mut interrupted => {
+                tracing::info!(source = id, "interrupted: committing what was read");
+                None
+            }
+        };
+        let Some(chunk) = next else { break };
         for (stream, batch) in &chunk.batches {
             writer.append(*stream, batch)?;
         }
@@ -117,26 +173,21 @@ pub async fn run_source(
                 q.origin, q.position, q.reason, q.payload,
             ));
         }
-        if let Some(ck) = chunk.checkpoint {
+        for ck in chunk.checkpoints {
             writer.checkpoint(&ck.source, ck.position.clone());
             pending.push(ck);
         }
-        if writer.should_flush() {
-            flush(&mut writer, &mut summary, &mut pending, source).await?;
+        let due = run
+            .commit_interval
+            .is_some_and(|i| last_commit.elapsed() >= i);
+        if writer.should_flush() || due {
+            commit(&mut writer, &mut summary, &mut pending, source, run).await?;
+            last_commit = Instant::now();
         }
-        let s = source.stats();
-        let secs = started.elapsed().as_secs_f64().max(0.001);
-        bar.set_message(format!(
-            "{} {}, {} events ({:.0}/s), {:.0} MB, {} quarantined",
-            s.objects,
-            source.unit(),
-            s.records,
-            s.records as f64 / secs,
-            s.bytes as f64 / 1e6,
-            s.quarantined
-        ));
+        report(source, started, bar, run);
     }
-    flush(&mut writer, &mut summary, &mut pending, source).await?;
+    commit(&mut writer, &mut summary, &mut pending, source, run).await?;
+    report(source, started, bar, run);
     let s = source.stats();
     summary.objects = s.objects;
     summary.bytes = s.bytes;
@@ -147,10 +198,73 @@ pub async fn run_source(
     Ok(summary)
 }
 
+/// Commit what the writer holds, then tell the source which checkpoints
+/// are durable (never before: a crash in between re-reads, never loses).
+async fn commit(
+    writer: &mut keyledger_store::Writer,
+    summary: &mut IngestSummary,
+    pending: &mut Vec<keyledger_ingest::Checkpoint>,
+    source: &mut dyn Source,
+    run: &RunOptions,
+) -> Result<()> {
+    if let Some(done) = writer.flush().await? {
+        summary.stored += done.stats.written;
+        summary.duplicates += done.stats.duplicates;
+        summary.commits += 1;
+        tracing::info!(
+            source = source.id(),
+            sequence = done.sequence,
+            stored = done.stats.written,
+            duplicates = done.stats.duplicates,
+            quarantined = done.stats.quarantined,
+            conflicts = done.conflicts,
+            "committed"
+        );
+        run.metrics.update(source.id(), |c| {
+            c.events += done.stats.written;
+            c.duplicates += done.stats.duplicates;
+            c.commits += 1;
+        });
+    }
+    source.committed(pending).await?;
+    pending.clear();
+    Ok(())
+}
+
+/// Progress on the terminal, and the source's gauges in the metrics.
+fn report(source: &dyn Source, started: Instant, bar: &ProgressBar, run: &RunOptions) {
+    let s = source.stats();
+    let lag = source.lag();
+    run.metrics.update(source.id(), |c| {
+        c.objects = s.objects;
+        c.bytes = s.bytes;
+        c.quarantined = s.quarantined;
+        c.lag = lag;
+    });
+    let secs = started.elapsed().as_secs_f64().max(0.001);
+    bar.set_message(format!(
+        "{} {}, {} events ({:.0}/s), {:.0} MB, {} quarantined{}",
+        s.objects,
+        source.unit(),
+        s.records,
+        s.records as f64 / secs,
+        s.bytes as f64 / 1e6,
+        s.quarantined,
+        lag.map(|l| format!(", lag {l}")).unwrap_or_default()
+    ));
+}
+
 fn print_integrity(report: &IntegrityReport) -> bool {
     eprintln!(
-        "digests: {} checked, {} log files verified, {} signatures verified",
-        report.digests, report.logs_verified, report.signatures_verified
+        "digests: {} checked, {} log files verified, {} signatures verified{}",
+        report.digests,
+        report.logs_verified,
+        report.signatures_verified,
+        match report.logs_outside_run {
+            0 => String::new(),
+            n =>
+                format!(" ({n} listed log files were read by an earlier run or are before --since)"),
+        }
     );
     for issue in &report.issues {
         let level = if issue.is_error() {
@@ -165,11 +279,20 @@ fn print_integrity(report: &IntegrityReport) -> bool {
 
 pub async fn ingest(args: IngestArgs) -> Result<u8> {
     let store = Store::open(&args.store.store)?;
+    let r = &args.remote;
+    let run = RunOptions {
+        flush_bytes: Some(r.flush_mb.max(1) << 20),
+        commit_interval: Some(Duration::from_secs(r.commit_interval_secs.max(1))),
+        metrics: IngestMetrics::default(),
+    };
+    if let Some(addr) = r.metrics_listen {
+        run.metrics.serve(addr).await?;
+    }
     let mut code = 0;
     for spec in &args.sources {
-        let mut source = open_source(spec, &args).await?;
+        let mut source = open_source(spec, &args, &store).await?;
         let bar = progress_bar("ingesting");
-        let s = run_source(&store, source.as_mut(), &bar).await?;
+        let s = run_source(&store, source.as_mut(), &bar, &run).await?;
         bar.finish_and_clear();
         eprintln!(
             "{spec}: read {} {} ({:.1} MB) and {} records in {:.1}s ({:.0} records/s); stored {} new events, {} already stored, {} quarantined{}",

@@ -1,7 +1,7 @@
 //! keyledger-ingest: where events come from.
 //!
-//! A [`Source`] reads some input (local files, later S3 objects, Kafka
-//! topics, the KMS API) and hands out [`Chunk`]s: Arrow batches per stream,
+//! A [`Source`] reads some input (local files, S3 objects, Kafka topics,
+//! the KMS API) and hands out [`Chunk`]s: Arrow batches per stream,
 //! the input it had to quarantine, and the checkpoint reached. It never
 //! writes anywhere; the binary passes chunks to the store and tells the
 //! source when they are durable ([`Source::committed`]).

@@ -7,7 +7,9 @@
 
 mod anomalies;
 mod cli;
+mod kafka;
 mod kms;
 mod moto;
+mod s3;
 mod support;
 mod web;

@@ -12,17 +12,7 @@ pub(crate) fn keyledger(args: &[&str]) -> Output {
 
 /// Run and require an exit code; returns (stdout, stderr).
 pub(crate) fn run(args: &[&str], code: i32) -> (String, String) {
-    let out = keyledger(args);
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "keyledger {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    (stdout, stderr)
+    run_env(&[], args, code)
 }
 
 pub(crate) fn p(path: &Path) -> &str {
@@ -67,4 +57,133 @@ pub(crate) fn tree_hashes(dir: &Path) -> Vec<(String, String)> {
     }
     out.sort();
     out
+}
+
+/// Run `keyledger args` (with `env`) `rounds` times and SIGKILL each run
+/// at a random point of its work — a random delay (up to `max_ms`) after its
+/// first commit, so that kills land between and during commits rather than
+/// while it is still starting — then run it once more to the end, which must
+/// succeed. The delays come from a seed (`KEYLEDGER_CRASH_SEED`, else the
+/// clock, printed so a failure can be replayed); `commits` counts the
+/// store's commits. Returns how many runs were killed before finishing.
+pub(crate) fn kill_and_resume(
+    env: &[(&str, String)],
+    args: &[&str],
+    rounds: usize,
+    max_ms: u64,
+    commits: impl Fn() -> usize,
+) -> usize {
+    use std::time::{Duration, Instant};
+    let seed = std::env::var("KEYLEDGER_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_nanos() as u64)
+        });
+    eprintln!("crash test: KEYLEDGER_CRASH_SEED={seed}");
+    let mut x = seed | 1;
+    let mut killed = 0;
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_keyledger"))
+            .args(args)
+            .envs(env.iter().cloned())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("keyledger starts")
+    };
+    for round in 0..rounds {
+        // xorshift64: enough randomness for kill points
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let delay = Duration::from_millis(x % max_ms);
+        let before = commits();
+        let mut child = spawn();
+        let started = Instant::now();
+        let finished = loop {
+            if child.try_wait().expect("waitable").is_some() {
+                break true;
+            }
+            if commits() > before || started.elapsed() > Duration::from_secs(120) {
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if !finished {
+            std::thread::sleep(delay);
+        }
+        if child.try_wait().expect("waitable").is_none() {
+            child.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
+            killed += 1;
+            eprintln!(
+                "round {round}: killed {delay:?} after its first commit, {} commits made",
+                commits() - before
+            );
+        } else {
+            eprintln!("round {round}: finished");
+        }
+        child.wait().expect("reaped");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_keyledger"))
+        .args(args)
+        .envs(env.iter().cloned())
+        .output()
+        .expect("keyledger runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the final run failed:\n{stderr}");
+    eprintln!("final run:\n{stderr}");
+    killed
+}
+
+/// How many commits a local store holds.
+pub(crate) fn commit_count(store: &Path) -> usize {
+    std::fs::read_dir(store.join("manifest")).map_or(0, |d| d.count())
+}
+
+/// `count(*)` and `count(DISTINCT event_id)` of a stream in a store.
+pub(crate) fn counts(env: &[(&str, String)], store: &str, table: &str) -> (u64, u64) {
+    let out = Command::new(env!("CARGO_BIN_EXE_keyledger"))
+        .args([
+            "query",
+            "--store",
+            store,
+            "--format",
+            "json",
+            &format!("SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM {table}"),
+        ])
+        .envs(env.iter().cloned())
+        .output()
+        .expect("keyledger runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON rows");
+    (
+        rows[0]["n"].as_u64().expect("n"),
+        rows[0]["d"].as_u64().expect("d"),
+    )
+}
+
+/// Like [`run`], with extra environment (AWS settings for moto).
+pub(crate) fn run_env(env: &[(&str, String)], args: &[&str], code: i32) -> (String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_keyledger"))
+        .args(args)
+        .envs(env.iter().cloned())
+        .output()
+        .expect("keyledger runs");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "keyledger {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    (stdout, stderr)
 }

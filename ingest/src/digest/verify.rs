@@ -52,6 +52,9 @@ pub struct IntegrityReport {
     pub digests: usize,
     pub logs_verified: usize,
     pub signatures_verified: usize,
+    /// Listed log files this run did not read on purpose (read by an
+    /// earlier run, or before `--since`): not rechecked.
+    pub logs_outside_run: usize,
     pub issues: Vec<IntegrityIssue>,
 }
 
@@ -77,6 +80,15 @@ pub struct Verifier {
     logs: HashMap<String, [u8; 32]>,
     /// Base name of the digest → digest.
     digests: BTreeMap<String, SeenDigest>,
+    /// Key ranges deliberately not read, as (prefix, last key skipped),
+    /// both from `AWSLogs/` on.
+    skipped: Vec<(String, String)>,
+}
+
+/// The part of a key from `AWSLogs/` on: digests name keys with the
+/// trail's own prefix, which a copy or a listing may not share.
+fn from_awslogs(key: &str) -> &str {
+    key.find("AWSLogs/").map_or(key, |i| &key[i..])
 }
 
 fn is_sha256_hex(s: &str) -> bool {
@@ -113,6 +125,22 @@ impl Verifier {
         self.digests.is_empty()
     }
 
+    /// Keys under `prefix` up to and including `up_to` are not read in this
+    /// run; digests listing them are not held against it.
+    pub fn skipped(&mut self, prefix: &str, up_to: &str) {
+        self.skipped.push((
+            from_awslogs(prefix).to_owned(),
+            from_awslogs(up_to).to_owned(),
+        ));
+    }
+
+    fn was_skipped(&self, key: &str) -> bool {
+        let key = from_awslogs(key);
+        self.skipped
+            .iter()
+            .any(|(prefix, up_to)| key.starts_with(prefix.as_str()) && key <= up_to.as_str())
+    }
+
     pub fn finish(&self, keys: Option<&PublicKeys>) -> IntegrityReport {
         let mut report = IntegrityReport {
             digests: self.digests.len(),
@@ -140,6 +168,7 @@ impl Verifier {
                     continue;
                 }
                 match self.logs.get(&log) {
+                    None if self.was_skipped(&lf.s3_object) => report.logs_outside_run += 1,
                     None => report.issues.push(IntegrityIssue::LogFileMissing {
                         log,
                         digest: digest.clone(),

@@ -8,23 +8,22 @@
 
 use std::{
     fs,
-    io::BufRead,
     path::{Path, PathBuf},
     sync::{Arc, Mutex, mpsc as std_mpsc},
     thread,
 };
 
-use keyledger_schemas::gateway::{self, Format};
-use sha2::{Digest, Sha256};
+use keyledger_schemas::gateway::Format;
 use tokio::sync::mpsc;
 
-use super::{Chunk, Source, SourceStats};
+use super::{
+    Chunk, Source, SourceStats,
+    object::{Collector, Msg, Object, kind_of, read_object},
+};
 use crate::{
     Error, Result,
     assemble::{Assembler, DEFAULT_CHUNK_BYTES},
-    decode,
-    digest::{self, DigestFile, IntegrityReport, PublicKeys, Verifier},
-    split::RecordReader,
+    digest::{IntegrityReport, PublicKeys},
 };
 
 #[derive(Debug, Clone)]
@@ -51,60 +50,11 @@ impl Default for FileOptions {
     }
 }
 
-#[derive(Debug)]
-enum Msg {
-    Chunk(Chunk),
-    Stats(SourceStats),
-    Log {
-        origin: String,
-        sha256: [u8; 32],
-    },
-    Digest {
-        origin: String,
-        sha256_hex: String,
-        file: Box<DigestFile>,
-        signature: Option<String>,
-    },
-    Failed(Error),
-}
-
 /// Reads CloudTrail files from a path.
 #[derive(Debug)]
 pub struct FileSource {
     id: String,
-    rx: mpsc::Receiver<Msg>,
-    verifier: Verifier,
-    keys: Option<PublicKeys>,
-    stats: SourceStats,
-    report: Option<IntegrityReport>,
-}
-
-/// What a path is, judged by its name.
-#[derive(Debug, PartialEq, Eq)]
-enum Kind {
-    Log,
-    Digest,
-    Skip,
-}
-
-fn kind_of(path: &Path) -> Kind {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let full = path.to_string_lossy();
-    if name.starts_with('.') || name.ends_with(".signature") {
-        return Kind::Skip;
-    }
-    let lower = name.to_ascii_lowercase();
-    let base = lower.strip_suffix(".gz").unwrap_or(&lower);
-    let is_log = [".json", ".jsonl", ".ndjson", ".log"]
-        .iter()
-        .any(|e| base.ends_with(e));
-    if !is_log {
-        Kind::Skip
-    } else if digest::is_digest_path(&full) {
-        Kind::Digest
-    } else {
-        Kind::Log
-    }
+    collector: Collector,
 }
 
 fn walk(root: &Path, out: &std_mpsc::SyncSender<PathBuf>) -> Result<()> {
@@ -169,226 +119,32 @@ impl FileSource {
                     }
                 }
                 if !asm.is_empty() {
-                    let _ = tx.blocking_send(Msg::Chunk(asm.take()));
+                    let _ = tx.blocking_send(Msg::Chunk(asm.take(), Vec::new()));
                 }
             });
         }
         Ok(FileSource {
             id: format!("file://{}", path.display()),
-            rx,
-            verifier: Verifier::default(),
-            keys: options.public_keys,
-            stats: SourceStats::default(),
-            report: None,
+            collector: Collector::new(rx, options.public_keys),
         })
     }
 }
 
-type Sent = std::result::Result<(), mpsc::error::SendError<Msg>>;
-
-/// Read one file into `asm`, sending chunks as they fill. Errs only when
-/// the receiver is gone.
-/// Does the start of a file look like CloudTrail rather than a gateway log?
-fn looks_like_cloudtrail(head: &[u8]) -> bool {
-    let h = String::from_utf8_lossy(head);
-    [
-        "\"Records\"",
-        "\"eventVersion\"",
-        "\"eventTime\"",
-        "\"CloudTrailEvent\"",
-    ]
-    .iter()
-    .any(|k| h.contains(k))
-}
-
-/// Read a gateway log, line by line.
-fn read_gateway(
-    path: &Path,
-    input: decode::Decoded,
-    format: Option<Format>,
-    (records_before, quarantined_before): (u64, u64),
-    asm: &mut Assembler,
-    tx: &mpsc::Sender<Msg>,
-) -> Sent {
-    let origin = path.display().to_string();
-    let mut stats = SourceStats {
-        objects: 1,
-        ..Default::default()
-    };
-    let mut reader = input;
-    let mut buf = Vec::new();
-    let mut line_no = 0u64;
-    // A file is one format: the first line that names one decides.
-    let mut file_format = format;
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                asm.reject(
-                    &origin,
-                    format!("after line {line_no}"),
-                    format!("unreadable input: {e}"),
-                    &[],
-                );
-                break;
-            }
-        }
-        line_no += 1;
-        let Ok(line) = std::str::from_utf8(&buf) else {
-            asm.reject(
-                &origin,
-                format!("line {line_no}"),
-                "not valid UTF-8".into(),
-                &buf,
-            );
-            continue;
-        };
-        let line = line.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() {
-            continue;
-        }
-        if file_format.is_none() {
-            file_format = gateway::detect(line);
-        }
-        asm.push_gateway(&origin, line_no, line, file_format);
-        if asm.is_full() {
-            tx.blocking_send(Msg::Chunk(asm.take()))?;
-        }
-    }
-    stats.records = asm.records - records_before;
-    stats.quarantined = asm.quarantined - quarantined_before;
-    if let Ok((_, bytes)) = decode::finish(reader) {
-        stats.bytes = bytes;
-    }
-    tx.blocking_send(Msg::Stats(stats))
-}
-
+/// Read one file; a digest's signature is in a `.signature` file beside it.
 fn read_file(
     path: &Path,
     gateway_format: Option<Format>,
     asm: &mut Assembler,
     tx: &mpsc::Sender<Msg>,
-) -> Sent {
+) -> super::object::Sent {
     let origin = path.display().to_string();
-    let mut stats = SourceStats::default();
-    let kind = kind_of(path);
-    if kind == Kind::Skip {
-        stats.skipped = 1;
-        return tx.blocking_send(Msg::Stats(stats));
-    }
-    let (records_before, quarantined_before) = (asm.records, asm.quarantined);
-    let opened = fs::File::open(path).and_then(decode::decode);
-    let mut input = match opened {
-        Ok(d) => d,
-        Err(e) => {
-            asm.reject(&origin, "file".into(), format!("unreadable: {e}"), &[]);
-            stats.quarantined = 1;
-            return tx.blocking_send(Msg::Stats(stats));
-        }
+    let obj = Object {
+        origin: &origin,
+        kind: kind_of(&origin),
+        gateway_format,
     };
-    let head = input
-        .fill_buf()
-        .map(|b| b[..b.len().min(4096)].to_vec())
-        .unwrap_or_default();
-    let looks_like_digest = |h: &[u8]| {
-        let h = String::from_utf8_lossy(h);
-        h.contains("\"digestS3Object\"") && h.contains("\"logFiles\"")
-    };
-    if kind == Kind::Digest || looks_like_digest(&head) {
-        return read_digest(path, input, asm, tx);
-    }
-    let first_line = String::from_utf8_lossy(&head);
-    let first_line = first_line
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    let gateway = gateway_format.is_some()
-        || (!looks_like_cloudtrail(&head) && gateway::detect(first_line).is_some());
-    if gateway {
-        return read_gateway(
-            path,
-            input,
-            gateway_format,
-            (records_before, quarantined_before),
-            asm,
-            tx,
-        );
-    }
-    let mut reader = RecordReader::new(input);
-    for item in &mut reader {
-        asm.push_item(&origin, item);
-        if asm.is_full() {
-            tx.blocking_send(Msg::Chunk(asm.take()))?;
-        }
-    }
-    stats.objects = 1;
-    stats.records = asm.records - records_before;
-    stats.quarantined = asm.quarantined - quarantined_before;
-    if let Ok((sha256, bytes)) = decode::finish(reader.into_inner()) {
-        stats.bytes = bytes;
-        tx.blocking_send(Msg::Log {
-            origin: origin.clone(),
-            sha256,
-        })?;
-    }
-    tx.blocking_send(Msg::Stats(stats))
-}
-
-fn read_digest(
-    path: &Path,
-    mut input: decode::Decoded,
-    asm: &mut Assembler,
-    tx: &mpsc::Sender<Msg>,
-) -> Sent {
-    let origin = path.display().to_string();
-    let mut bytes = Vec::new();
-    let read = std::io::Read::read_to_end(&mut input, &mut bytes);
-    let parsed = read
-        .map_err(|e| e.to_string())
-        .and_then(|_| serde_json::from_slice::<DigestFile>(&bytes).map_err(|e| e.to_string()));
-    match parsed {
-        Ok(file) => {
-            let sidecar = PathBuf::from(format!("{}.signature", path.display()));
-            let signature = fs::read_to_string(sidecar)
-                .ok()
-                .map(|s| s.trim().to_owned());
-            let sha256_hex = hex::encode(Sha256::digest(&bytes));
-            tx.blocking_send(Msg::Digest {
-                origin,
-                sha256_hex,
-                file: Box::new(file),
-                signature,
-            })?;
-            tx.blocking_send(Msg::Stats(SourceStats {
-                objects: 1,
-                bytes: bytes.len() as u64,
-                ..Default::default()
-            }))
-        }
-        Err(reason) => {
-            asm.reject(
-                &origin,
-                "digest file".into(),
-                format!("unreadable CloudTrail digest: {reason}"),
-                &bytes,
-            );
-            tx.blocking_send(Msg::Stats(SourceStats {
-                objects: 1,
-                quarantined: 1,
-                ..Default::default()
-            }))
-        }
-    }
-}
-
-fn add(a: &mut SourceStats, b: SourceStats) {
-    a.objects += b.objects;
-    a.bytes += b.bytes;
-    a.records += b.records;
-    a.quarantined += b.quarantined;
-    a.skipped += b.skipped;
+    let signature = || fs::read_to_string(format!("{origin}.signature")).ok();
+    read_object(&obj, fs::File::open(path), signature, asm, tx)
 }
 
 #[async_trait::async_trait]
@@ -398,57 +154,14 @@ impl Source for FileSource {
     }
 
     async fn next_chunk(&mut self) -> Result<Option<Chunk>> {
-        loop {
-            match self.rx.recv().await {
-                Some(Msg::Chunk(c)) => return Ok(Some(c)),
-                Some(Msg::Stats(s)) => add(&mut self.stats, s),
-                Some(Msg::Log { origin, sha256 }) => self.verifier.add_log(&origin, sha256),
-                Some(Msg::Digest {
-                    origin,
-                    sha256_hex,
-                    file,
-                    signature,
-                }) => self
-                    .verifier
-                    .add_digest(&origin, sha256_hex, *file, signature),
-                Some(Msg::Failed(e)) => return Err(e),
-                None => {
-                    if self.report.is_none() && !self.verifier.is_empty() {
-                        self.report = Some(self.verifier.finish(self.keys.as_ref()));
-                    }
-                    return Ok(None);
-                }
-            }
-        }
+        Ok(self.collector.next().await?.map(|(c, _)| c))
     }
 
     fn stats(&self) -> SourceStats {
-        self.stats
+        self.collector.stats
     }
 
     fn integrity(&self) -> Option<IntegrityReport> {
-        self.report.clone()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kinds() {
-        let k = |p: &str| kind_of(Path::new(p));
-        assert_eq!(
-            k("AWSLogs/1/CloudTrail/us-east-1/2025/03/06/1_CloudTrail_us-east-1_x.json.gz"),
-            Kind::Log
-        );
-        assert_eq!(
-            k("AWSLogs/1/CloudTrail-Digest/us-east-1/2025/03/06/1_CloudTrail-Digest_x.json.gz"),
-            Kind::Digest
-        );
-        assert_eq!(k("events.ndjson"), Kind::Log);
-        assert_eq!(k("README.md"), Kind::Skip);
-        assert_eq!(k("x.json.gz.signature"), Kind::Skip);
-        assert_eq!(k(".hidden.json"), Kind::Skip);
+        self.collector.integrity()
     }
 }

@@ -37,25 +37,6 @@ fn micros(t: &aws_sdk_kms::primitives::DateTime) -> i64 {
     t.secs() * 1_000_000 + i64::from(t.subsec_nanos() / 1000)
 }
 
-/// An SDK config for a region from the standard AWS environment, retrying
-/// throttled and failed calls up to `max_attempts` times with adaptive
-/// backoff.
-pub async fn aws_config(region: &str, max_attempts: u32) -> aws_config::SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_owned()))
-        .retry_config(
-            aws_config::retry::RetryConfig::adaptive().with_max_attempts(max_attempts.max(1)),
-        )
-        .http_client(http)
-        .load()
-        .await
-}
-
 impl KmsSource {
     pub async fn connect(region: &str, max_attempts: u32) -> Result<Self> {
         if region.is_empty() {
@@ -64,7 +45,7 @@ impl KmsSource {
                 reason: "no region: use kms://REGION".into(),
             });
         }
-        let config = aws_config(region, max_attempts).await;
+        let config = super::aws::config(Some(region), max_attempts).await;
         Ok(KmsSource {
             id: format!("kms://{region}"),
             region: region.to_owned(),

@@ -1,7 +1,11 @@
 //! The seam between inputs and the store: [`Source`] and what it yields.
 
+pub mod aws;
 pub mod file;
+pub mod kafka;
 pub mod kms;
+mod object;
+pub mod s3;
 
 use arrow::array::RecordBatch;
 use keyledger_schemas::Stream;
@@ -49,8 +53,8 @@ pub struct SourceStats {
 pub struct Chunk {
     pub batches: Vec<(Stream, RecordBatch)>,
     pub quarantine: Vec<Quarantined>,
-    /// The position reached once this chunk (and all before it) is durable.
-    pub checkpoint: Option<Checkpoint>,
+    /// Positions reached once this chunk (and all before it) is durable.
+    pub checkpoints: Vec<Checkpoint>,
 }
 
 impl Chunk {
@@ -68,8 +72,8 @@ pub trait Source: Send {
     /// The next chunk; `None` when the source is exhausted.
     async fn next_chunk(&mut self) -> Result<Option<Chunk>>;
 
-    /// Everything up to the chunk that carried `checkpoint` is durable.
-    async fn committed(&mut self, _checkpoint: &Checkpoint) -> Result<()> {
+    /// Everything up to the chunks that carried `checkpoints` is durable.
+    async fn committed(&mut self, _checkpoints: &[Checkpoint]) -> Result<()> {
         Ok(())
     }
 
@@ -79,6 +83,11 @@ pub trait Source: Send {
     /// What [`SourceStats::objects`] counts, for messages ("files", "keys").
     fn unit(&self) -> &'static str {
         "files"
+    }
+
+    /// Messages still to read, where the source can tell (Kafka).
+    fn lag(&self) -> Option<u64> {
+        None
     }
 
     /// Integrity of the input itself (CloudTrail digests), once exhausted.

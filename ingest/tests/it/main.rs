@@ -8,5 +8,6 @@ mod digest;
 mod fixtures;
 mod gateway;
 mod golden;
+mod kafka;
 mod streaming;
 mod support;
