@@ -21,49 +21,35 @@ use rdkafka::{
 };
 use serde_json::{Value, json};
 
-use crate::support::{commit_count, counts, kill_and_resume, p};
+use crate::support::{Service, commit_count, counts, kill_and_resume, p, service};
 
-struct Broker {
-    bootstrap: String,
-    _child: Option<Guard>,
-}
-
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-static BROKER: OnceLock<Broker> = OnceLock::new();
+static BROKER: OnceLock<Service> = OnceLock::new();
 
 fn bootstrap() -> &'static str {
     &BROKER
         .get_or_init(|| {
-            if let Ok(b) = std::env::var("KEYLEDGER_KAFKA_BOOTSTRAP") {
-                return Broker { bootstrap: b, _child: None };
-            }
-            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let url = format!("tcp://127.0.0.1:{port}");
-            let child = Command::new("tansu")
-                .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url,
-                       "--storage-engine", "memory://tansu/"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("tansu not found: run `bash .ci/run`, or `cargo install tansu --features dynostore`, or set KEYLEDGER_KAFKA_BOOTSTRAP");
-            let guard = Guard(child);
-            for _ in 0..120 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Broker { bootstrap: format!("127.0.0.1:{port}"), _child: Some(guard) };
-                }
-                std::thread::sleep(Duration::from_millis(250));
-            }
-            panic!("tansu did not start on port {port}");
+            service(
+                "KEYLEDGER_KAFKA_BOOTSTRAP",
+                "tansu",
+                "`cargo install tansu --features dynostore`",
+                |port| {
+                    let url = format!("tcp://127.0.0.1:{port}");
+                    [
+                        "broker",
+                        "--listener-url",
+                        &url,
+                        "--advertised-listener-url",
+                        &url,
+                        "--storage-engine",
+                        "memory://tansu/",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec()
+                },
+                |port| format!("127.0.0.1:{port}"),
+            )
         })
-        .bootstrap
+        .address
 }
 
 /// A topic of its own (tests share the broker).

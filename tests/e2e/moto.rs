@@ -1,59 +1,34 @@
 //! A moto server (S3 and KMS) for the tests: the one `.ci/run` started
 //! (`KEYLEDGER_MOTO_URL`), or one started here from `moto_server` on PATH.
 
+use std::sync::OnceLock;
+
 use futures::StreamExt;
-use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
-    sync::OnceLock,
-    time::Duration,
-};
 
-struct Server {
-    url: String,
-    _child: Option<ChildGuard>,
-}
+use crate::support::{Service, service};
 
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-static SERVER: OnceLock<Server> = OnceLock::new();
-
-fn start() -> Server {
-    if let Ok(url) = std::env::var("KEYLEDGER_MOTO_URL") {
-        return Server { url, _child: None };
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = ChildGuard(Command::new("moto_server")
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("moto_server not found: run `bash .ci/run`, or `pip install 'moto[server]'`, or set KEYLEDGER_MOTO_URL"));
-    for _ in 0..120 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Server {
-                url: format!("http://127.0.0.1:{port}"),
-                _child: Some(child),
-            };
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("moto_server did not start on port {port}");
-}
+static SERVER: OnceLock<Service> = OnceLock::new();
 
 /// The moto endpoint URL.
 pub(crate) fn url() -> &'static str {
-    &SERVER.get_or_init(start).url
+    &SERVER
+        .get_or_init(|| {
+            service(
+                "KEYLEDGER_MOTO_URL",
+                "moto_server",
+                "`pip install 'moto[server]'`",
+                |port| {
+                    vec![
+                        "-H".into(),
+                        "127.0.0.1".into(),
+                        "-p".into(),
+                        port.to_string(),
+                    ]
+                },
+                |port| format!("http://127.0.0.1:{port}"),
+            )
+        })
+        .address
 }
 
 /// The environment a `keyledger` process needs to talk to moto.
@@ -67,6 +42,15 @@ pub(crate) fn env(region: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The SDK's HTTP client with rustls and ring, as keyledger uses.
+fn http_client() -> aws_sdk_kms::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
 /// A KMS client on moto.
 pub(crate) fn kms(region: &str) -> aws_sdk_kms::Client {
     let config = aws_sdk_kms::Config::builder()
@@ -76,13 +60,7 @@ pub(crate) fn kms(region: &str) -> aws_sdk_kms::Client {
         .credentials_provider(aws_sdk_kms::config::Credentials::new(
             "testing", "testing", None, None, "tests",
         ))
-        .http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-                ))
-                .build_https(),
-        )
+        .http_client(http_client())
         .build();
     aws_sdk_kms::Client::from_conf(config)
 }
@@ -97,13 +75,7 @@ pub(crate) fn s3() -> aws_sdk_s3::Client {
         .credentials_provider(aws_sdk_s3::config::Credentials::new(
             "testing", "testing", None, None, "tests",
         ))
-        .http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-                ))
-                .build_https(),
-        )
+        .http_client(http_client())
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }

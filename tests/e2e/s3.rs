@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::{
     moto,
-    support::{commit_count, counts, kill_and_resume, number_after, p, run, run_env},
+    support::{commit_count, counts, kill_and_resume, number_after, p, query_value, run, run_env},
 };
 
 type Env = Vec<(&'static str, String)>;
@@ -67,22 +67,12 @@ async fn a_cloudtrail_bucket_is_read_once_with_digests_checked() {
     );
     assert_eq!(counts(&env, p(&store), "cloudtrail"), (expected, expected));
     // The organisation-trail prefix (AWSLogs/o-…/account/) was walked.
-    let (orgs, _) = run_env(
+    let orgs = query_value(
         &env,
-        &[
-            "query",
-            "--store",
-            p(&store),
-            "--format",
-            "csv",
-            "SELECT count(*) AS n FROM cloudtrail WHERE source LIKE '%/AWSLogs/o-%'",
-        ],
-        0,
+        p(&store),
+        "SELECT count(*) FROM cloudtrail WHERE source LIKE '%/AWSLogs/o-%'",
     );
-    assert!(
-        orgs.lines().nth(1).unwrap().parse::<u64>().unwrap() > 0,
-        "{orgs}"
-    );
+    assert!(orgs.parse::<u64>().unwrap() > 0, "{orgs}");
 
     // Again: the checkpoints say everything was read.
     let err = ingest(&env, p(&store), &[&source]);
@@ -110,19 +100,11 @@ async fn a_cloudtrail_bucket_is_read_once_with_digests_checked() {
 
     // --since skips the first day without reading it.
     let later = dir.path().join("later");
-    let (days, _) = run_env(
+    let last_day = query_value(
         &env,
-        &[
-            "query",
-            "--store",
-            p(&store),
-            "--format",
-            "csv",
-            "SELECT max(CAST(event_time AS DATE)) AS d FROM cloudtrail WHERE event_time < TIMESTAMP '2090-01-01T00:00:00Z'",
-        ],
-        0,
+        p(&store),
+        "SELECT max(CAST(event_time AS DATE)) FROM cloudtrail WHERE event_time < TIMESTAMP '2090-01-01T00:00:00Z'",
     );
-    let last_day = days.lines().nth(1).unwrap().trim().to_owned();
     let err = ingest(&env, p(&later), &["--since", &last_day, &source]);
     let read = number_after(&err, "read");
     assert!(

@@ -138,6 +138,12 @@ pub(crate) fn kill_and_resume(
     killed
 }
 
+/// The one value a single-row, single-column query answers, as text.
+pub(crate) fn query_value(env: &[(&str, String)], store: &str, sql: &str) -> String {
+    let (out, _) = run_env(env, &["query", "--store", store, "--format", "csv", sql], 0);
+    out.lines().nth(1).unwrap_or_default().trim().to_owned()
+}
+
 /// How many commits a local store holds.
 pub(crate) fn commit_count(store: &Path) -> usize {
     std::fs::read_dir(store.join("manifest")).map_or(0, |d| d.count())
@@ -186,4 +192,63 @@ pub(crate) fn run_env(env: &[(&str, String)], args: &[&str], code: i32) -> (Stri
         "keyledger {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     (stdout, stderr)
+}
+
+/// A service the tests need: the one `.ci/run` started (its address in
+/// `env_var`), or one started here from `program` on PATH on a free port,
+/// stopped when the test process ends.
+#[derive(Debug)]
+pub(crate) struct Service {
+    pub(crate) address: String,
+    _child: Option<ChildGuard>,
+}
+
+#[derive(Debug)]
+struct ChildGuard(std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Start (or find) a service; `args` and `address` are given the port.
+pub(crate) fn service(
+    env_var: &str,
+    program: &str,
+    install_hint: &str,
+    args: impl Fn(u16) -> Vec<String>,
+    address: impl Fn(u16) -> String,
+) -> Service {
+    if let Ok(address) = std::env::var(env_var) {
+        return Service {
+            address,
+            _child: None,
+        };
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = ChildGuard(
+        Command::new(program)
+            .args(args(port))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{program} not found ({e}): run `bash .ci/run`, or {install_hint}, or set {env_var}")
+            }),
+    );
+    for _ in 0..120 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Service {
+                address: address(port),
+                _child: Some(child),
+            };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    panic!("{program} did not start on port {port}");
 }

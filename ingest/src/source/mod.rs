@@ -4,6 +4,7 @@ pub mod aws;
 pub mod file;
 pub mod kafka;
 pub mod kms;
+pub mod notify;
 mod object;
 pub mod s3;
 
