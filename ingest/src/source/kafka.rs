@@ -295,34 +295,33 @@ impl KafkaSource {
     }
 
     /// After a rebalance: forget revoked partitions; position new ones from
-    /// the store.
-    async fn sync_assignment(&mut self) -> Result<()> {
+    /// the store. A broker or store that cannot answer now is asked again
+    /// on the next pass; messages of unpositioned partitions wait.
+    async fn sync_assignment(&mut self) {
         let ctx = self.consumer.context();
         let generation = ctx.generation.load(Ordering::SeqCst);
         if generation == self.seen_generation {
-            return Ok(());
+            return;
         }
-        self.seen_generation = generation;
         let assigned = ctx.assigned.lock().map(|a| a.clone()).unwrap_or_default();
         self.partitions.retain(|tp, _| assigned.contains(tp));
         let new: Vec<Tp> = assigned
             .into_iter()
             .filter(|tp| !self.partitions.contains_key(tp))
             .collect();
-        if new.is_empty() {
-            return Ok(());
+        if !new.is_empty()
+            && let Err(e) = self.position_new(new).await
+        {
+            tracing::warn!(source = self.id, error = %e, "cannot position new partitions yet");
+            return;
         }
-        let stored = self
-            .positions
-            .load()
-            .await
-            .map_err(|e| kafka_err(&self.id, format!("reading the store's positions: {e}")))?;
+        self.seen_generation = generation;
+    }
+
+    async fn position_new(&mut self, new: Vec<Tp>) -> Result<()> {
+        let stored = self.stored().await?;
         for (tp, (low, high)) in self.watermarks(new).await? {
-            let from_store = stored
-                .get(&self.url.checkpoint(&tp.0, tp.1))
-                .and_then(|p| p.get("next_offset"))
-                .and_then(serde_json::Value::as_i64);
-            let next = from_store.unwrap_or(low).max(low);
+            let next = self.stored_next(&stored, &tp).unwrap_or(low).max(low);
             tracing::info!(
                 topic = tp.0,
                 partition = tp.1,
@@ -342,6 +341,22 @@ impl KafkaSource {
         }
         self.position();
         Ok(())
+    }
+
+    /// The store's checkpoints.
+    async fn stored(&self) -> Result<BTreeMap<String, serde_json::Value>> {
+        self.positions
+            .load()
+            .await
+            .map_err(|e| kafka_err(&self.id, format!("reading the store's positions: {e}")))
+    }
+
+    /// The next offset the store records for a partition.
+    fn stored_next(&self, stored: &BTreeMap<String, serde_json::Value>, tp: &Tp) -> Option<i64> {
+        stored
+            .get(&self.url.checkpoint(&tp.0, tp.1))
+            .and_then(|p| p.get("next_offset"))
+            .and_then(serde_json::Value::as_i64)
     }
 
     /// Without `--follow`: every partition of the topics has reached the
@@ -403,18 +418,15 @@ impl KafkaSource {
             return Ok(());
         }
         self.others_at = Instant::now();
-        let stored = self
-            .positions
-            .load()
-            .await
-            .map_err(|e| kafka_err(&self.id, format!("reading the store's positions: {e}")))?;
-        for tp in ends.keys().filter(|tp| !self.partitions.contains_key(*tp)) {
-            let at = stored
-                .get(&self.url.checkpoint(&tp.0, tp.1))
-                .and_then(|p| p.get("next_offset"))
-                .and_then(serde_json::Value::as_i64);
-            if let Some(at) = at {
-                self.others.insert(tp.clone(), at);
+        let stored = self.stored().await?;
+        let theirs: Vec<Tp> = ends
+            .keys()
+            .filter(|tp| !self.partitions.contains_key(*tp))
+            .cloned()
+            .collect();
+        for tp in theirs {
+            if let Some(at) = self.stored_next(&stored, &tp) {
+                self.others.insert(tp, at);
             }
         }
         Ok(())
@@ -587,7 +599,7 @@ impl Source for KafkaSource {
         let mut deadline = tokio::time::Instant::now() + self.options.linger;
         self.load_ends().await?;
         loop {
-            self.sync_assignment().await?;
+            self.sync_assignment().await;
             if self.at_end() {
                 if self.asm.is_empty() && self.pending.is_empty() {
                     self.finished = true;
@@ -613,7 +625,7 @@ impl Source for KafkaSource {
                 // Broker restarts and network trouble: librdkafka reconnects.
                 Some(Err(e)) => tracing::warn!(source = self.id, error = %e, "kafka"),
                 Some(Ok(m)) => {
-                    self.sync_assignment().await?;
+                    self.sync_assignment().await;
                     self.handle(&m);
                     if self.asm.is_full() {
                         return Ok(Some(self.take()));
