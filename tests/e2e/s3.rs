@@ -263,3 +263,39 @@ async fn two_writers_share_a_store_on_disk_and_on_s3() {
         "commits are objects on S3"
     );
 }
+
+#[tokio::test]
+async fn a_large_object_is_parsed_as_it_downloads() {
+    // Larger than the size above which objects are streamed (16 MiB).
+    let lines = 200_000;
+    let mut log = String::with_capacity(24 << 20);
+    for i in 0..lines {
+        log.push_str(&format!(
+            "10.0.{}.{} - - [06/Mar/2025:10:{:02}:{:02} +0000] \"POST /v1/chat/completions/{i} HTTP/1.1\" 200 512 \"-\" \"python-requests/2.32\"\n",
+            (i / 250) % 250,
+            i % 250,
+            (i / 60) % 60,
+            i % 60
+        ));
+    }
+    assert!(log.len() > 16 << 20);
+    let s3 = moto::s3();
+    let bucket = &moto::bucket(&s3, "gateway-large").await;
+    s3.put_object()
+        .bucket(bucket)
+        .key("edge/access.log")
+        .body(log.into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let env = moto::env("us-east-1");
+    let store = dir.path().join("store");
+    let err = ingest(&env, p(&store), &[&format!("s3://{bucket}/edge")]);
+    assert_eq!(number_after(&err, "read"), 1, "{err}");
+    assert!(err.contains(", 0 quarantined"), "{err}");
+    assert_eq!(
+        query_value(&env, p(&store), "SELECT count(*) FROM gateway"),
+        lines.to_string()
+    );
+}

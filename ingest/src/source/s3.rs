@@ -23,7 +23,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    io::Cursor,
+    io::{Cursor, Read},
     sync::{Arc, Mutex},
     thread,
     time::{Duration, SystemTime},
@@ -60,6 +60,9 @@ pub struct S3Options {
     pub since: Option<NaiveDate>,
     /// Objects modified this recently do not move a checkpoint.
     pub settle: Duration,
+    /// Objects larger than this are parsed as they download, not fetched
+    /// whole first (memory stays bounded for multi-gigabyte logs).
+    pub stream_above: u64,
     pub max_attempts: u32,
 }
 
@@ -73,6 +76,7 @@ impl Default for S3Options {
             gateway_format: None,
             since: None,
             settle: Duration::from_secs(15 * 60),
+            stream_above: 16 << 20,
             max_attempts: 10,
         }
     }
@@ -89,6 +93,23 @@ struct Work {
     leaf: Option<Arc<str>>,
     settled: bool,
 }
+
+/// An object's bytes: whole, or a reader over the download.
+enum Payload {
+    Whole(Bytes),
+    Stream(Box<dyn Read + Send>),
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Payload::Whole(b) => write!(f, "Whole({} bytes)", b.len()),
+            Payload::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
+
+type Fetched = (Work, Payload, Option<String>);
 
 /// Where the objects come from.
 #[derive(Debug)]
@@ -199,7 +220,7 @@ impl S3Source {
         let threads = options.threads.max(1);
         let (tx, rx) = mpsc::channel(threads * 2);
         let (work_tx, work_rx) = mpsc::channel::<Work>(1024);
-        let (fetched_tx, fetched_rx) = mpsc::channel::<(Work, Bytes, Option<String>)>(threads * 2);
+        let (fetched_tx, fetched_rx) = mpsc::channel::<Fetched>(threads * 2);
 
         // Lister: the work, in key order.
         let lister_tx = tx.clone();
@@ -249,13 +270,14 @@ impl S3Source {
         // Fetchers: a bounded number of GETs in flight.
         let fetch_tx = tx.clone();
         let concurrency = options.concurrency.max(1);
+        let stream_above = options.stream_above;
         tokio::spawn(async move {
             let mut work_rx = work_rx;
             let works = futures::stream::poll_fn(move |cx| work_rx.poll_recv(cx));
             let mut fetched = works
                 .map(|w| {
                     let client = client.clone();
-                    async move { fetch(&client, w).await }
+                    async move { fetch(&client, w, stream_above).await }
                 })
                 .buffer_unordered(concurrency);
             while let Some(r) = fetched.next().await {
@@ -291,7 +313,7 @@ impl S3Source {
 }
 
 fn parse_worker(
-    rx: &Mutex<mpsc::Receiver<(Work, Bytes, Option<String>)>>,
+    rx: &Mutex<mpsc::Receiver<Fetched>>,
     tx: &mpsc::Sender<Msg>,
     chunk_bytes: usize,
     gateway_format: Option<Format>,
@@ -300,7 +322,7 @@ fn parse_worker(
     let mut done = Vec::new();
     loop {
         let next = rx.lock().map(|mut rx| rx.blocking_recv());
-        let Ok(Some((work, bytes, signature))) = next else {
+        let Ok(Some((work, payload, signature))) = next else {
             break;
         };
         let origin = format!("s3://{}/{}", work.bucket, work.key);
@@ -309,7 +331,11 @@ fn parse_worker(
             kind: kind_of(&work.key),
             gateway_format,
         };
-        if read_object(&obj, Ok(Cursor::new(bytes)), || signature, &mut asm, tx).is_err() {
+        let input: Box<dyn Read + Send> = match payload {
+            Payload::Whole(bytes) => Box::new(Cursor::new(bytes)),
+            Payload::Stream(reader) => reader,
+        };
+        if read_object(&obj, Ok(input), || signature, &mut asm, tx).is_err() {
             return;
         }
         done.push(Done {
@@ -331,8 +357,9 @@ fn parse_worker(
     let _ = tx.blocking_send(Msg::Chunk(asm.take(), done));
 }
 
-/// GET one object: its bytes (still compressed) and digest signature.
-async fn fetch(client: &Client, w: Work) -> Result<(Work, Bytes, Option<String>)> {
+/// GET one object: its bytes (still compressed) — whole, or as a reader
+/// over the download when it is large — and its digest signature.
+async fn fetch(client: &Client, w: Work, stream_above: u64) -> Result<Fetched> {
     let failed = |reason: String| Error::Source {
         origin: format!("s3://{}/{}", w.bucket, w.key),
         reason,
@@ -345,13 +372,20 @@ async fn fetch(client: &Client, w: Work) -> Result<(Work, Bytes, Option<String>)
         .await
         .map_err(|e| failed(aws_sdk_s3::error::DisplayErrorContext(&e).to_string()))?;
     let signature = out.metadata().and_then(|m| m.get("signature").cloned());
+    let size = out.content_length().and_then(|n| u64::try_from(n).ok());
+    if size.is_none_or(|n| n > stream_above) {
+        // Read on a parser thread, blocking on this runtime.
+        let reader = Box::pin(out.body.into_async_read());
+        let reader = tokio_util::io::SyncIoBridge::new(reader);
+        return Ok((w, Payload::Stream(Box::new(reader)), signature));
+    }
     let body = out
         .body
         .collect()
         .await
         .map_err(|e| failed(e.to_string()))?
         .into_bytes();
-    Ok((w, body, signature))
+    Ok((w, Payload::Whole(body), signature))
 }
 
 /// Where a prefix sits in the CloudTrail layout, from its segments after
