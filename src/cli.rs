@@ -289,7 +289,7 @@ pub struct RemoteArgs {
     /// Commit when this many MiB of events are buffered.
     #[arg(long, default_value_t = 128)]
     pub flush_mb: usize,
-    /// Commit at least this often (seconds) while events arrive.
+    /// S3 and Kafka: commit at least this often (seconds) while events arrive.
     #[arg(long, default_value_t = 5)]
     pub commit_interval_secs: u64,
     /// Serve Prometheus metrics on this address while ingesting (GET /metrics).

@@ -128,32 +128,43 @@ async fn open_source(spec: &str, args: &IngestArgs, store: &Store) -> Result<Box
 }
 
 /// How a run commits, and what it reports to.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    pub flush_bytes: Option<usize>,
-    /// Commit at least this often while events arrive.
-    pub commit_interval: Option<Duration>,
-    pub metrics: IngestMetrics,
+#[derive(Debug, Clone)]
+struct RunOptions {
+    /// Commit when this much is buffered.
+    flush_bytes: usize,
+    /// Commit at least this often while events arrive (remote sources,
+    /// whose checkpoints save re-reading after a crash).
+    commit_interval: Duration,
+    metrics: IngestMetrics,
+}
+
+/// Sources read from services rather than files.
+fn is_remote(spec: &str) -> bool {
+    ["s3://", "kafka://", "notifications:"]
+        .iter()
+        .any(|p| spec.starts_with(p))
 }
 
 /// Drain one source into the store: commit when the buffer is full or the
 /// interval has passed, and at the end or on Ctrl-C.
-pub async fn run_source(
+async fn run_source(
     store: &Store,
+    spec: &str,
     source: &mut dyn Source,
     bar: &ProgressBar,
     run: &RunOptions,
 ) -> Result<IngestSummary> {
     let started = Instant::now();
-    let mut options = WriterOptions::default();
-    if let Some(b) = run.flush_bytes {
-        options.flush_bytes = b;
-    }
+    let options = WriterOptions {
+        flush_bytes: run.flush_bytes,
+        ..Default::default()
+    };
     let mut writer = store.writer(options).await?;
     let mut summary = IngestSummary::default();
     let mut pending = Vec::new();
     let mut last_commit = Instant::now();
     let id = source.id().to_owned();
+    let remote = is_remote(spec);
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
     loop {
@@ -177,9 +188,7 @@ pub async fn run_source(
             writer.checkpoint(&ck.source, ck.position.clone());
             pending.push(ck);
         }
-        let due = run
-            .commit_interval
-            .is_some_and(|i| last_commit.elapsed() >= i);
+        let due = remote && last_commit.elapsed() >= run.commit_interval;
         if writer.should_flush() || due {
             commit(&mut writer, &mut summary, &mut pending, source, run).await?;
             last_commit = Instant::now();
@@ -281,8 +290,8 @@ pub async fn ingest(args: IngestArgs) -> Result<u8> {
     let store = Store::open(&args.store.store)?;
     let r = &args.remote;
     let run = RunOptions {
-        flush_bytes: Some(r.flush_mb.max(1) << 20),
-        commit_interval: Some(Duration::from_secs(r.commit_interval_secs.max(1))),
+        flush_bytes: r.flush_mb.max(1) << 20,
+        commit_interval: Duration::from_secs(r.commit_interval_secs.max(1)),
         metrics: IngestMetrics::default(),
     };
     if let Some(addr) = r.metrics_listen {
@@ -292,7 +301,7 @@ pub async fn ingest(args: IngestArgs) -> Result<u8> {
     for spec in &args.sources {
         let mut source = open_source(spec, &args, &store).await?;
         let bar = progress_bar("ingesting");
-        let s = run_source(&store, source.as_mut(), &bar, &run).await?;
+        let s = run_source(&store, spec, source.as_mut(), &bar, &run).await?;
         bar.finish_and_clear();
         eprintln!(
             "{spec}: read {} {} ({:.1} MB) and {} records in {:.1}s ({:.0} records/s); stored {} new events, {} already stored, {} quarantined{}",
