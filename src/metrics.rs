@@ -9,6 +9,7 @@ use std::{
 
 use anyhow::{Context, Result};
 use axum::{Router, routing::get};
+use keyledger_web::metrics::esc;
 
 /// Totals per source.
 #[derive(Debug, Default, Clone, Copy)]
@@ -21,6 +22,59 @@ pub struct Counts {
     pub commits: u64,
     pub lag: Option<u64>,
 }
+
+/// Name, type, help and value of every metric, per source.
+type Family = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&Counts) -> Option<u64>,
+);
+
+const FAMILIES: [Family; 7] = [
+    (
+        "keyledger_ingested_events_total",
+        "counter",
+        "Events newly stored.",
+        |c| Some(c.events),
+    ),
+    (
+        "keyledger_duplicate_events_total",
+        "counter",
+        "Events read that were already stored.",
+        |c| Some(c.duplicates),
+    ),
+    (
+        "keyledger_quarantined_total",
+        "counter",
+        "Records and objects set aside as bad input.",
+        |c| Some(c.quarantined),
+    ),
+    (
+        "keyledger_ingested_objects_total",
+        "counter",
+        "Files, objects or messages read.",
+        |c| Some(c.objects),
+    ),
+    (
+        "keyledger_ingested_bytes_total",
+        "counter",
+        "Input bytes read (decompressed).",
+        |c| Some(c.bytes),
+    ),
+    (
+        "keyledger_commits_total",
+        "counter",
+        "Store commits made.",
+        |c| Some(c.commits),
+    ),
+    (
+        "keyledger_ingest_lag",
+        "gauge",
+        "Messages not yet read (Kafka).",
+        |c| c.lag,
+    ),
+];
 
 #[derive(Debug, Default, Clone)]
 pub struct IngestMetrics(Arc<Mutex<BTreeMap<String, Counts>>>);
@@ -37,58 +91,14 @@ impl IngestMetrics {
             return String::new();
         };
         let mut out = String::new();
-        let mut family =
-            |name: &str, kind: &str, help: &str, value: &dyn Fn(&Counts) -> Option<u64>| {
-                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-                for (source, c) in m.iter() {
-                    if let Some(v) = value(c) {
-                        let source = source.replace('\\', "\\\\").replace('"', "\\\"");
-                        let _ = writeln!(out, "{name}{{source=\"{source}\"}} {v}");
-                    }
+        for (name, kind, help, value) in FAMILIES {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (source, c) in m.iter() {
+                if let Some(v) = value(c) {
+                    let _ = writeln!(out, "{name}{{source=\"{}\"}} {v}", esc(source));
                 }
-            };
-        family(
-            "keyledger_ingested_events_total",
-            "counter",
-            "Events newly stored.",
-            &|c| Some(c.events),
-        );
-        family(
-            "keyledger_duplicate_events_total",
-            "counter",
-            "Events read that were already stored.",
-            &|c| Some(c.duplicates),
-        );
-        family(
-            "keyledger_quarantined_total",
-            "counter",
-            "Records and objects set aside as bad input.",
-            &|c| Some(c.quarantined),
-        );
-        family(
-            "keyledger_ingested_objects_total",
-            "counter",
-            "Files, objects or messages read.",
-            &|c| Some(c.objects),
-        );
-        family(
-            "keyledger_ingested_bytes_total",
-            "counter",
-            "Input bytes read (decompressed).",
-            &|c| Some(c.bytes),
-        );
-        family(
-            "keyledger_commits_total",
-            "counter",
-            "Store commits made.",
-            &|c| Some(c.commits),
-        );
-        family(
-            "keyledger_ingest_lag",
-            "gauge",
-            "Messages not yet read (Kafka).",
-            &|c| c.lag,
-        );
+            }
+        }
         out
     }
 

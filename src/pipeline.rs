@@ -20,7 +20,7 @@ use keyledger_ingest::{
         s3::{S3Options, S3Source},
     },
 };
-use keyledger_store::{QuarantineRecord, Store, WriterOptions};
+use keyledger_store::{QuarantineRecord, Snapshot, Store, Writer, WriterOptions};
 
 use crate::{EXIT_TAMPERED, cli::IngestArgs, metrics::IngestMetrics};
 
@@ -56,24 +56,35 @@ pub struct IngestSummary {
     pub seconds: f64,
 }
 
-/// The store's checkpoints, for Kafka consumers positioning new partitions.
+/// The store's checkpoints, for Kafka consumers positioning new partitions:
+/// a snapshot kept up to date by reading only the commits after it.
 #[derive(Debug)]
-struct StorePositions(Store);
+struct StorePositions {
+    store: Store,
+    snapshot: tokio::sync::Mutex<keyledger_store::Snapshot>,
+}
 
 #[async_trait::async_trait]
 impl Positions for StorePositions {
     async fn load(&self) -> Result<BTreeMap<String, serde_json::Value>, String> {
-        Ok(self
-            .0
-            .snapshot()
+        let mut snapshot = self.snapshot.lock().await;
+        self.store
+            .catch_up(&mut snapshot)
             .await
-            .map_err(|e| e.to_string())?
-            .checkpoints)
+            .map_err(|e| e.to_string())?;
+        Ok(snapshot.checkpoints.clone())
     }
 }
 
 /// Open a source from its command-line form.
-async fn open_source(spec: &str, args: &IngestArgs, store: &Store) -> Result<Box<dyn Source>> {
+/// `snapshot` is the store as the run starts (its checkpoints resume S3 and
+/// Kafka sources).
+async fn open_source(
+    spec: &str,
+    args: &IngestArgs,
+    store: &Store,
+    snapshot: &Snapshot,
+) -> Result<Box<dyn Source>> {
     let public_keys = match &args.trail_public_keys {
         Some(p) => Some(load_public_keys(p)?),
         None => None,
@@ -96,8 +107,9 @@ async fn open_source(spec: &str, args: &IngestArgs, store: &Store) -> Result<Box
         ));
     }
     if spec.starts_with("s3://") {
-        let checkpoints = store.snapshot().await?.checkpoints;
-        return Ok(Box::new(S3Source::open(spec, &checkpoints, s3()).await?));
+        return Ok(Box::new(
+            S3Source::open(spec, &snapshot.checkpoints, s3()).await?,
+        ));
     }
     if let Some(path) = spec.strip_prefix("notifications:") {
         return Ok(Box::new(
@@ -110,7 +122,10 @@ async fn open_source(spec: &str, args: &IngestArgs, store: &Store) -> Result<Box
             gateway_format: args.gateway_format,
             ..Default::default()
         };
-        let positions = Arc::new(StorePositions(store.clone()));
+        let positions = Arc::new(StorePositions {
+            store: store.clone(),
+            snapshot: tokio::sync::Mutex::new(snapshot.clone()),
+        });
         return Ok(Box::new(KafkaSource::connect(spec, positions, options)?));
     }
     if let Some((scheme, _)) = spec.split_once("://") {
@@ -132,39 +147,25 @@ async fn open_source(spec: &str, args: &IngestArgs, store: &Store) -> Result<Box
 struct RunOptions {
     /// Commit when this much is buffered.
     flush_bytes: usize,
-    /// Commit at least this often while events arrive (remote sources,
-    /// whose checkpoints save re-reading after a crash).
+    /// Commit at least this often while a source's checkpoints advance
+    /// (S3, Kafka): they save re-reading after a crash.
     commit_interval: Duration,
     metrics: IngestMetrics,
-}
-
-/// Sources read from services rather than files.
-fn is_remote(spec: &str) -> bool {
-    ["s3://", "kafka://", "notifications:"]
-        .iter()
-        .any(|p| spec.starts_with(p))
 }
 
 /// Drain one source into the store: commit when the buffer is full or the
 /// interval has passed, and at the end or on Ctrl-C.
 async fn run_source(
-    store: &Store,
-    spec: &str,
+    mut writer: Writer,
     source: &mut dyn Source,
     bar: &ProgressBar,
     run: &RunOptions,
 ) -> Result<IngestSummary> {
     let started = Instant::now();
-    let options = WriterOptions {
-        flush_bytes: run.flush_bytes,
-        ..Default::default()
-    };
-    let mut writer = store.writer(options).await?;
     let mut summary = IngestSummary::default();
     let mut pending = Vec::new();
     let mut last_commit = Instant::now();
     let id = source.id().to_owned();
-    let remote = is_remote(spec);
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
     loop {
@@ -188,7 +189,7 @@ async fn run_source(
             writer.checkpoint(&ck.source, ck.position.clone());
             pending.push(ck);
         }
-        let due = remote && last_commit.elapsed() >= run.commit_interval;
+        let due = !pending.is_empty() && last_commit.elapsed() >= run.commit_interval;
         if writer.should_flush() || due {
             commit(&mut writer, &mut summary, &mut pending, source, run).await?;
             last_commit = Instant::now();
@@ -210,7 +211,7 @@ async fn run_source(
 /// Commit what the writer holds, then tell the source which checkpoints
 /// are durable (never before: a crash in between re-reads, never loses).
 async fn commit(
-    writer: &mut keyledger_store::Writer,
+    writer: &mut Writer,
     summary: &mut IngestSummary,
     pending: &mut Vec<keyledger_ingest::Checkpoint>,
     source: &mut dyn Source,
@@ -299,9 +300,14 @@ pub async fn ingest(args: IngestArgs) -> Result<u8> {
     }
     let mut code = 0;
     for spec in &args.sources {
-        let mut source = open_source(spec, &args, &store).await?;
+        let options = WriterOptions {
+            flush_bytes: run.flush_bytes,
+            ..Default::default()
+        };
+        let writer = store.writer(options).await?;
+        let mut source = open_source(spec, &args, &store, writer.snapshot()).await?;
         let bar = progress_bar("ingesting");
-        let s = run_source(&store, spec, source.as_mut(), &bar, &run).await?;
+        let s = run_source(writer, source.as_mut(), &bar, &run).await?;
         bar.finish_and_clear();
         eprintln!(
             "{spec}: read {} {} ({:.1} MB) and {} records in {:.1}s ({:.0} records/s); stored {} new events, {} already stored, {} quarantined{}",

@@ -57,7 +57,8 @@ pub(crate) async fn observe(State(state): State<AppState>, req: Request, next: N
     response
 }
 
-fn esc(label: &str) -> String {
+/// A Prometheus label value, escaped.
+pub fn esc(label: &str) -> String {
     label
         .replace('\\', "\\\\")
         .replace('"', "\\\"")

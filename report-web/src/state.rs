@@ -68,8 +68,12 @@ impl AppState {
     pub async fn refresh(&self) -> Result<bool, crate::AppError> {
         let current = self.ledger();
         let store = current.store().clone();
-        let snapshot = store.snapshot().await.map_err(crate::AppError::internal)?;
-        if snapshot.sequence == current.snapshot().sequence {
+        let mut snapshot = current.snapshot().clone();
+        let newer = store
+            .catch_up(&mut snapshot)
+            .await
+            .map_err(crate::AppError::internal)?;
+        if !newer {
             return Ok(false);
         }
         let fresh = Ledger::at(&store, snapshot)?;

@@ -78,10 +78,30 @@ impl Store {
         for c in manifest::load_commits(self.os.as_ref(), 0).await? {
             snap.apply(&c);
         }
-        if let Err(e) = staging::publish_pending(self.os.as_ref(), &snap).await {
+        self.finish_publication(&snap).await;
+        Ok(snap)
+    }
+
+    /// Move files an interrupted writer committed but left in `_staging/`.
+    async fn finish_publication(&self, snapshot: &Snapshot) {
+        if let Err(e) = staging::publish_pending(self.os.as_ref(), snapshot).await {
             tracing::warn!(error = %e, "could not finish an interrupted publication");
         }
-        Ok(snap)
+    }
+
+    /// Bring `snapshot` up to the latest commit, reading only the commits
+    /// after it (and finishing their publication, as [`Store::snapshot`]
+    /// does). Returns whether any were applied.
+    pub async fn catch_up(&self, snapshot: &mut Snapshot) -> Result<bool> {
+        let newer = manifest::load_commits(self.os.as_ref(), snapshot.sequence).await?;
+        for c in &newer {
+            snapshot.apply(c);
+        }
+        if newer.is_empty() {
+            return Ok(false);
+        }
+        self.finish_publication(snapshot).await;
+        Ok(true)
     }
 
     /// A writer positioned at the latest commit.

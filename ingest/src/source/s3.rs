@@ -129,6 +129,8 @@ enum Plan {
 #[derive(Debug)]
 pub struct S3Source {
     id: String,
+    /// The walked bucket (checkpoint names); empty for notifications.
+    bucket: String,
     collector: Collector,
     /// Finished objects not yet contiguous with `next_seq`.
     finished: BTreeMap<u64, Done>,
@@ -196,7 +198,7 @@ impl S3Source {
     }
 
     /// Read the objects named by S3 event notifications in `path` (see
-    /// [`parse_notifications`]).
+    /// [`super::notify::parse_notifications`]).
     pub async fn from_notifications(path: &std::path::Path, options: S3Options) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
             path: path.into(),
@@ -216,6 +218,10 @@ impl S3Source {
     }
 
     async fn start(id: String, plan: Plan, options: S3Options) -> Self {
+        let bucket = match &plan {
+            Plan::Walk { bucket, .. } => bucket.clone(),
+            Plan::Objects(_) => String::new(),
+        };
         let client = client(options.max_attempts).await;
         let threads = options.threads.max(1);
         let (tx, rx) = mpsc::channel(threads * 2);
@@ -304,6 +310,7 @@ impl S3Source {
         }
         S3Source {
             id,
+            bucket,
             collector: Collector::new(rx, options.public_keys),
             finished: BTreeMap::new(),
             next_seq: 0,
@@ -589,15 +596,10 @@ impl Source for S3Source {
                 moved.insert(leaf, d.key);
             }
         }
-        let bucket = self
-            .id
-            .strip_prefix("s3://")
-            .and_then(|r| r.split('/').next())
-            .unwrap_or("");
         chunk.checkpoints = moved
             .into_iter()
             .map(|(leaf, key)| Checkpoint {
-                source: leaf_id(bucket, &leaf),
+                source: leaf_id(&self.bucket, &leaf),
                 position: json!({ "after": key }),
             })
             .collect();
